@@ -1,0 +1,278 @@
+"""One combined-stream WebSocket connection that stays up.
+
+It owns reconnects (jittered backoff with a cap), the silence watchdog, the proactive rotation
+before the 24 h limit, ``serverShutdown`` replacement, and the live SUBSCRIBE/UNSUBSCRIBE
+traffic, paced under the exchange's per-connection message budget. What the frames *mean* is
+the owner's business: every data frame is handed to ``on_frame`` as raw bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tuimon.clock import Clock
+from tuimon.feeds.backoff import Backoff
+from tuimon.protocol.endpoints import Endpoints, Route
+from tuimon.protocol.models import ControlReply
+from tuimon.protocol.streams import MAX_PARAMS_PER_FRAME, combined_url, control_frame
+
+log = logging.getLogger(__name__)
+
+# Opening URLs longer than this are avoided: streams beyond it are sent by SUBSCRIBE instead.
+_MAX_URL = 2000
+# Frames handled before yielding to the loop: websockets' recv() does not suspend while frames
+# are buffered, so a burst would otherwise starve the UI.
+_YIELD_EVERY = 64
+
+
+class GiveUp(Exception):
+    """The endpoint stayed unreachable past the retry cap."""
+
+
+@dataclass(slots=True)
+class ConnectionConfig:
+    """Timings of one connection (seconds)."""
+
+    silence_timeout: float = 15.0
+    max_lifetime: float = 23.5 * 3600
+    control_rate: float = 3.0
+    open_timeout: float = 10.0
+    max_frame: int = 16 * 2**20
+    give_up_after: int | None = None
+    """Consecutive failed connection attempts before raising GiveUp (None: retry forever)."""
+
+
+class _Rotate(Exception):
+    """Internal: replace this socket with a fresh one (lifetime, serverShutdown)."""
+
+
+class StreamConnection:
+    """A self-healing combined-stream connection for one route (or shard of a route).
+
+    Args:
+        name: label in health records (``spot``, ``public``, ``market#2``).
+        on_frame: called with each raw frame; returns a ControlReply when the frame was one,
+            a truthy "rotate" marker for serverShutdown, else None.
+        on_open: called after each successful (re)connect, before any frame is read.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        endpoints: Endpoints,
+        route: Route,
+        *,
+        on_frame: Callable[[str, bytes], object],
+        on_open: Callable[[StreamConnection, bool], None],
+        on_state: Callable[[str, bool, str], None],
+        clock: Clock,
+        config: ConnectionConfig,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.name = name
+        self.endpoints = endpoints
+        self.route = route
+        self.desired: set[str] = set()
+        self.subscribed: set[str] = set()
+        self.rejected: dict[str, str] = {}
+        self.opens = 0
+        self._on_frame = on_frame
+        self._on_open = on_open
+        self._on_state = on_state
+        self._clock = clock
+        self._config = config
+        self._backoff = backoff or Backoff()
+        self._wake = asyncio.Event()
+        self._ws: ClientConnection | None = None
+        self._next_id = 1
+        self._pending: dict[int, tuple[str, list[str]]] = {}
+        self._next_send = 0.0
+        self._rotate_requested = False
+        self._opened_mono = 0.0
+
+    # ----------------------------------------------------------------- owner API
+
+    def set_streams(self, streams: set[str]) -> None:
+        """Streams this connection should carry; changes go out as SUBSCRIBE/UNSUBSCRIBE."""
+        self.desired = set(streams)
+        for stream in list(self.rejected):
+            if stream not in self.desired:
+                del self.rejected[stream]
+        self._wake.set()
+
+    def request_rotation(self) -> None:
+        """Open a replacement socket now (serverShutdown), then drop this one."""
+        self._rotate_requested = True
+        self._wake.set()
+
+    def on_reply(self, reply: ControlReply) -> None:
+        """A control reply arrived: forget the request, or record what the server refused."""
+        if not isinstance(reply.request_id, int):
+            return
+        sent = self._pending.pop(reply.request_id, None)
+        if sent is None or reply.ok:
+            return
+        method, params = sent
+        reason = f"{method} refused (code {reply.error_code}): {reply.error_msg}"
+        log.warning("%s: %s %s", self.name, reason, params[:5])
+        if method == "SUBSCRIBE":
+            for stream in params:
+                self.subscribed.discard(stream)
+                self.rejected[stream] = reason
+        self._on_state(self.name, self._ws is not None, reason)
+
+    # ----------------------------------------------------------------- the loop
+
+    async def run(self) -> None:
+        """Connect, read, reconnect, until cancelled (or GiveUp past the retry cap)."""
+        failures_in_a_row = 0
+        ws: ClientConnection | None = None
+        try:
+            while True:
+                if ws is None:
+                    try:
+                        ws = await self._open()
+                    except (TimeoutError, OSError, websockets.WebSocketException) as exc:
+                        failures_in_a_row += 1
+                        reason = f"connect failed: {_one_line(exc)}"
+                        self._on_state(self.name, False, reason)
+                        limit = self._config.give_up_after
+                        if limit is not None and failures_in_a_row >= limit:
+                            raise GiveUp(f"{self._url_for_log()}: {reason}") from None
+                        await asyncio.sleep(self._backoff.next_delay())
+                        continue
+                    failures_in_a_row = 0
+                try:
+                    await self._serve(ws)
+                except _Rotate:
+                    ws = await self._replace(ws)
+                    continue
+                except (websockets.WebSocketException, OSError, TimeoutError) as exc:
+                    self._on_state(self.name, False, f"disconnected: {_one_line(exc)}")
+                await _close(ws)
+                ws = None
+                self._ws = None
+                await asyncio.sleep(self._backoff.next_delay())
+        finally:
+            if ws is not None:
+                await _close(ws)
+            self._ws = None
+
+    async def _open(self) -> ClientConnection:
+        initial = sorted(self.desired - set(self.rejected))
+        url = combined_url(self.endpoints, self.route, initial)
+        if len(url) > _MAX_URL:
+            initial = []
+            url = combined_url(self.endpoints, self.route, [])
+        ws = await websockets.connect(
+            url,
+            open_timeout=self._config.open_timeout,
+            # The server pings (spot every 20 s, futures 3 min) and websockets answers them.
+            # Client pings would only eat into the 5 msg/s budget.
+            ping_interval=None,
+            close_timeout=2,
+            max_size=self._config.max_frame,
+            max_queue=256,
+            compression=None,
+        )
+        self._ws = ws
+        self.subscribed = set(initial)
+        self._pending.clear()
+        self.opens += 1
+        self._opened_mono = self._clock.monotonic()
+        self._rotate_requested = False
+        self._on_state(self.name, True, "")
+        self._on_open(self, self.opens > 1)
+        self._wake.set()
+        return ws
+
+    async def _replace(self, old: ClientConnection) -> ClientConnection | None:
+        """Open the replacement before closing the old socket, so tickers never go dark."""
+        try:
+            new = await self._open()
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
+            self._on_state(self.name, False, f"replacement failed: {_one_line(exc)}")
+            await _close(old)
+            return None
+        await _close(old)
+        return new
+
+    async def _serve(self, ws: ClientConnection) -> None:
+        sender = asyncio.create_task(self._send_control(ws), name=f"{self.name}-control")
+        try:
+            await self._read(ws)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+    async def _read(self, ws: ClientConnection) -> None:
+        silence = self._config.silence_timeout
+        lifetime = self._config.max_lifetime
+        handled = 0
+        on_frame = self._on_frame
+        name = self.name
+        while True:
+            try:
+                async with asyncio.timeout(silence):
+                    raw = await ws.recv(decode=False)
+            except TimeoutError:
+                self._on_state(name, False, f"silent for {silence:.0f} s: reconnecting")
+                raise
+            self._backoff.reset()
+            if on_frame(name, raw) == "rotate" or self._rotate_requested:
+                raise _Rotate
+            handled += 1
+            if handled % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+                if self._clock.monotonic() - self._opened_mono > lifetime:
+                    raise _Rotate
+
+    async def _send_control(self, ws: ClientConnection) -> None:
+        """Bring the server's subscriptions in line with ``desired``, within the message budget."""
+        interval = 1.0 / self._config.control_rate
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._rotate_requested:
+                return
+            wanted = self.desired - set(self.rejected)
+            for method, streams in (
+                ("UNSUBSCRIBE", sorted(self.subscribed - wanted)),
+                ("SUBSCRIBE", sorted(wanted - self.subscribed)),
+            ):
+                for start in range(0, len(streams), MAX_PARAMS_PER_FRAME):
+                    batch = streams[start : start + MAX_PARAMS_PER_FRAME]
+                    now = self._clock.monotonic()
+                    if now < self._next_send:
+                        await asyncio.sleep(self._next_send - now)
+                    request_id = self._next_id
+                    self._next_id += 1
+                    self._pending[request_id] = (method, batch)
+                    await ws.send(control_frame(method, request_id, batch))
+                    self._next_send = self._clock.monotonic() + interval
+                    if method == "SUBSCRIBE":
+                        self.subscribed.update(batch)
+                    else:
+                        self.subscribed.difference_update(batch)
+
+    def _url_for_log(self) -> str:
+        return combined_url(self.endpoints, self.route, [])
+
+
+async def _close(ws: Any) -> None:
+    with contextlib.suppress(Exception):
+        await ws.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]

@@ -1,0 +1,375 @@
+"""The market worker: every market stream of one market, into the Store.
+
+One :class:`MarketFeed` per market. It keeps one combined-stream connection per route (spot:
+one unrouted host; USDⓈ-M: ``/public`` for depth, ``/market`` for tickers and klines), shards a
+route past the per-connection stream cap, changes subscriptions live when the watched symbols
+change, and keeps every watched book sequence-checked: buffer, snapshot, replay, resync on any
+gap without blocking other symbols.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tuimon.clock import Clock, SystemClock
+from tuimon.feeds.connection import ConnectionConfig, StreamConnection
+from tuimon.feeds.rest import ApiError, RestClient, RestError, depth_weight, futures_depth_limit
+from tuimon.protocol.book import SnapshotVerdict, Verdict
+from tuimon.protocol.endpoints import Endpoints, Market, Route
+from tuimon.protocol.models import (
+    BadFrame,
+    ControlReply,
+    DepthDiff,
+    Kline,
+    MiniTicker,
+    ServerShutdown,
+    SymbolInfo,
+)
+from tuimon.protocol.parse import (
+    PayloadError,
+    parse_depth_snapshot,
+    parse_exchange_info,
+    parse_frame,
+    parse_klines,
+)
+from tuimon.protocol.streams import (
+    CONTROL_RATE,
+    MAX_STREAMS_PER_CONNECTION,
+    depth_stream,
+    kline_stream,
+    mini_ticker_stream,
+    route_of,
+)
+from tuimon.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class FeedError(Exception):
+    """A problem the user must fix (unknown symbol, unreachable endpoint); one line."""
+
+
+@dataclass(slots=True)
+class FeedConfig:
+    """What the market worker streams and how it paces itself."""
+
+    depth_speed_ms: int = 100
+    snapshot_limit: int = 1000
+    kline_history: int = 120
+    max_streams_per_connection: int = MAX_STREAMS_PER_CONNECTION
+    connection: ConnectionConfig = field(default_factory=ConnectionConfig)
+
+
+@dataclass(slots=True)
+class Watch:
+    """What is watched: tickers for all, books and klines for some, one kline interval."""
+
+    tickers: frozenset[str] = frozenset()
+    books: frozenset[str] = frozenset()
+    klines: frozenset[str] = frozenset()
+    interval: str = "1m"
+
+
+class MarketFeed:
+    """One market's stream worker; writes only to the Store."""
+
+    def __init__(
+        self,
+        store: Store,
+        endpoints: Endpoints,
+        *,
+        rest: RestClient | None = None,
+        config: FeedConfig | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.endpoints = endpoints
+        self.market = endpoints.market
+        self.config = config or FeedConfig()
+        self.clock: Clock = clock or SystemClock()
+        self.rest = rest or RestClient(endpoints)
+        self.watch = Watch()
+        self._connections: dict[tuple[Route, int], StreamConnection] = {}
+        self._connection_tasks: dict[tuple[Route, int], asyncio.Task[None]] = {}
+        self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
+        self._kline_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._stream_home: dict[str, tuple[Route, int]] = {}
+        self._failure: BaseException | None = None
+        self._failed = asyncio.Event()
+        self._warned_bad = 0
+
+    # ------------------------------------------------------------------ setup
+
+    async def load_symbols(self) -> dict[str, SymbolInfo]:
+        """Fetch exchangeInfo into the store (weight 20 spot / 1 futures)."""
+        weight = 20 if self.market is Market.SPOT else 1
+        body = await self.rest.get("exchangeInfo", weight=weight)
+        try:
+            table = parse_exchange_info(body)
+        except PayloadError as exc:
+            raise FeedError(f"exchangeInfo: {exc}") from None
+        self.store.set_symbols(table)
+        return table
+
+    def check_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """Normalise user symbols against exchangeInfo; raise FeedError naming unknown ones."""
+        known = self.store.symbols
+        wanted: list[str] = []
+        unknown: list[str] = []
+        for raw in symbols:
+            symbol = raw.strip().upper()
+            if symbol in known:
+                if symbol not in wanted:
+                    wanted.append(symbol)
+            else:
+                unknown.append(raw)
+        if unknown:
+            shown = ", ".join(repr(s) for s in unknown[:5])
+            raise FeedError(f"unknown symbol(s) on {self.market.value}: {shown}")
+        return wanted
+
+    # ------------------------------------------------------------------ watching
+
+    def set_watch(self, watch: Watch) -> None:
+        """Change what is watched; subscriptions, books and klines follow without blocking."""
+        old = self.watch
+        self.watch = watch
+        for symbol in old.books - watch.books:
+            self._cancel(self._snapshot_tasks.pop(symbol, None))
+            self.store.drop_book(symbol)
+        for symbol in watch.books:
+            self.store.book(symbol)
+        for symbol in watch.klines:
+            key = (symbol, watch.interval)
+            if key not in self.store.klines and key not in self._kline_tasks:
+                self._kline_tasks[key] = asyncio.create_task(self._seed_klines(*key))
+        self._apply_streams()
+
+    def streams_for(self, watch: Watch) -> set[str]:
+        """Every stream name a watch needs."""
+        streams = {mini_ticker_stream(s) for s in watch.tickers}
+        streams |= {depth_stream(s, self.config.depth_speed_ms) for s in watch.books}
+        streams |= {kline_stream(s, watch.interval) for s in watch.klines}
+        return streams
+
+    def _apply_streams(self) -> None:
+        wanted = self.streams_for(self.watch)
+        for stream in list(self._stream_home):
+            if stream not in wanted:
+                del self._stream_home[stream]
+        load: dict[tuple[Route, int], int] = {}
+        for home in self._stream_home.values():
+            load[home] = load.get(home, 0) + 1
+        cap = self.config.max_streams_per_connection
+        for stream in sorted(wanted - set(self._stream_home)):
+            route = route_of(self.market, stream)
+            shard = 0
+            while load.get((route, shard), 0) >= cap:
+                shard += 1
+            self._stream_home[stream] = (route, shard)
+            load[(route, shard)] = load.get((route, shard), 0) + 1
+        per_connection: dict[tuple[Route, int], set[str]] = {k: set() for k in self._connections}
+        for stream, home in self._stream_home.items():
+            per_connection.setdefault(home, set()).add(stream)
+        for key, streams in per_connection.items():
+            connection = self._connections.get(key)
+            if connection is None:
+                if not streams:
+                    continue
+                connection = self._connect(key)
+            connection.set_streams(streams)
+
+    def _connect(self, key: tuple[Route, int]) -> StreamConnection:
+        route, shard = key
+        name = route.value or self.market.value
+        if shard:
+            name = f"{name}#{shard + 1}"
+        config = self.config.connection
+        config.control_rate = CONTROL_RATE[self.market]
+        connection = StreamConnection(
+            name,
+            self.endpoints,
+            route,
+            on_frame=self.ingest,
+            on_open=self._on_open,
+            on_state=self._on_state,
+            clock=self.clock,
+            config=config,
+        )
+        self._connections[key] = connection
+        task = asyncio.create_task(self._run_connection(connection), name=f"stream-{name}")
+        self._connection_tasks[key] = task
+        return connection
+
+    async def _run_connection(self, connection: StreamConnection) -> None:
+        try:
+            await connection.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # GiveUp or a bug: surface it, never die silently
+            self._failure = exc
+            self._failed.set()
+
+    def _on_open(self, connection: StreamConnection, reopened: bool) -> None:
+        if reopened:
+            self.store.note_reconnect(connection.name)
+        # Books carried on this socket restart from a fresh snapshot after every (re)connect.
+        for symbol in self.watch.books:
+            if self._stream_home.get(depth_stream(symbol, self.config.depth_speed_ms)) == (
+                connection.route,
+                _shard_of(connection.name),
+            ):
+                self._cancel(self._snapshot_tasks.pop(symbol, None))
+                sync = self.store.books.get(symbol)
+                if sync is not None:
+                    sync.invalidate()
+                    self.store.mark(f"book:{symbol}")
+
+    def _on_state(self, name: str, connected: bool, error: str) -> None:
+        self.store.set_connected(name, connected, error)
+        if error:
+            self.store.set_status(f"{name}: {error}")
+
+    async def wait_failed(self) -> BaseException:
+        """Resolve when a connection has given up; returns why."""
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
+    # ------------------------------------------------------------------ ingest (hot path)
+
+    def ingest(self, route: str, raw: bytes) -> object:
+        """One raw frame → parse → store. Returns "rotate" on serverShutdown."""
+        store = self.store
+        stream, frame = parse_frame(raw)
+        kind = type(frame)
+        event_time: int | None = None
+        if kind is DepthDiff:
+            assert isinstance(frame, DepthDiff)
+            event_time = frame.event_time
+            verdict = store.apply_depth(frame)
+            if verdict is Verdict.BUFFERED or verdict is Verdict.GAP:
+                self._want_snapshot(frame.symbol)
+        elif kind is MiniTicker:
+            assert isinstance(frame, MiniTicker)
+            event_time = frame.event_time
+            store.apply_mini_ticker(frame)
+        elif kind is Kline:
+            assert isinstance(frame, Kline)
+            event_time = frame.event_time
+            store.apply_kline(frame)
+        elif kind is list:
+            assert isinstance(frame, list)
+            for ticker in frame:
+                store.apply_mini_ticker(ticker)
+        elif kind is BadFrame:
+            assert isinstance(frame, BadFrame)
+            store.note_bad_frame(route, frame.reason)
+            self._warn_bad(route, frame.reason)
+            return None
+        elif kind is ControlReply:
+            assert isinstance(frame, ControlReply)
+            for connection in self._connections.values():
+                if connection.name == route:
+                    connection.on_reply(frame)
+        elif kind is ServerShutdown:
+            store.note_message(route, None)
+            return "rotate"
+        store.note_message(route, event_time)
+        return None
+
+    def _warn_bad(self, route: str, reason: str) -> None:
+        # Log the first few, then every 1000th: a garbage flood must not flood the log too.
+        self._warned_bad += 1
+        if self._warned_bad <= 5 or self._warned_bad % 1000 == 0:
+            log.warning("%s: bad frame #%d: %s", route, self._warned_bad, reason)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _want_snapshot(self, symbol: str) -> None:
+        task = self._snapshot_tasks.get(symbol)
+        if task is None or task.done():
+            self._snapshot_tasks[symbol] = asyncio.create_task(
+                self._sync_book(symbol), name=f"snapshot-{symbol}"
+            )
+
+    async def _sync_book(self, symbol: str) -> None:
+        """Fetch snapshots until the book is synced; other symbols never wait on this one."""
+        limit = self.config.snapshot_limit
+        if self.market is not Market.SPOT:
+            limit = futures_depth_limit(limit)
+        weight = depth_weight(self.market, limit)
+        delay = 0.2
+        while symbol in self.store.books:
+            try:
+                body = await self.rest.get("depth", {"symbol": symbol, "limit": limit}, weight)
+                snapshot = parse_depth_snapshot(body)
+            except ApiError as exc:
+                self.store.set_status(f"{symbol} book: {exc}")
+                if exc.status == 400:
+                    return  # the exchange refuses this symbol: retrying cannot help
+                verdict = None
+            except (RestError, PayloadError) as exc:
+                self.store.set_status(f"{symbol} book: {exc}")
+                verdict = None
+            else:
+                if symbol not in self.store.books:
+                    return
+                verdict = self.store.apply_snapshot(symbol, snapshot)
+                if verdict is SnapshotVerdict.SYNCED:
+                    return
+                log.info(
+                    "%s snapshot %s (lastUpdateId %d)",
+                    symbol,
+                    verdict.value,
+                    snapshot.last_update_id,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    # ------------------------------------------------------------------ klines
+
+    async def _seed_klines(self, symbol: str, interval: str) -> None:
+        try:
+            body = await self.rest.get(
+                "klines",
+                {"symbol": symbol, "interval": interval, "limit": self.config.kline_history},
+                weight=2,
+            )
+            self.store.load_klines(symbol, interval, parse_klines(body, symbol, interval))
+        except (RestError, PayloadError) as exc:
+            self.store.set_status(f"{symbol} klines: {exc}")
+        finally:
+            self._kline_tasks.pop((symbol, interval), None)
+
+    # ------------------------------------------------------------------ lifetime
+
+    async def close(self) -> None:
+        """Cancel every task and close every socket."""
+        tasks = [
+            *self._connection_tasks.values(),
+            *self._snapshot_tasks.values(),
+            *self._kline_tasks.values(),
+        ]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._connection_tasks.clear()
+        self._connections.clear()
+        self._snapshot_tasks.clear()
+        self._kline_tasks.clear()
+
+    @staticmethod
+    def _cancel(task: asyncio.Task[None] | None) -> None:
+        if task is not None:
+            task.cancel()
+
+
+def _shard_of(name: str) -> int:
+    return int(name.rsplit("#", 1)[1]) - 1 if "#" in name else 0

@@ -1,0 +1,166 @@
+"""Typed records parsed from Binance frames and REST bodies.
+
+Prices and quantities are :class:`~decimal.Decimal` built from the exchange's decimal strings, so
+they stay exact; ``str(d)`` gives back the original text. Records are frozen and slotted: cheap to
+build at wire speed and safe to share between the feed, the store and the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+Level = tuple[Decimal, Decimal]
+"""One price level: (price, quantity). A zero quantity means "remove this level"."""
+
+
+@dataclass(frozen=True, slots=True)
+class MiniTicker:
+    """``24hrMiniTicker``: rolling 24 h stats of one symbol (items of ``!miniTicker@arr`` too)."""
+
+    symbol: str
+    event_time: int
+    close: Decimal
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    volume: Decimal
+    quote_volume: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Kline:
+    """One candle update; ``closed`` is True on the final update of the candle (``x``)."""
+
+    symbol: str
+    event_time: int
+    interval: str
+    open_time: int
+    close_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    quote_volume: Decimal
+    trades: int
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DepthDiff:
+    """``depthUpdate`` diff event. ``prev_final_id`` (``pu``) exists only on futures."""
+
+    symbol: str
+    event_time: int
+    first_id: int
+    final_id: int
+    prev_final_id: int | None
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    transaction_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DepthSnapshot:
+    """REST order-book snapshot (``/api/v3/depth``, ``/fapi/v1/depth``)."""
+
+    last_update_id: int
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    event_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """``trade`` (spot) or ``aggTrade`` (both) event; ``trade_id`` is ``t`` or ``a``."""
+
+    symbol: str
+    event_time: int
+    trade_id: int
+    price: Decimal
+    qty: Decimal
+    trade_time: int
+    buyer_is_maker: bool
+    aggregate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BookTicker:
+    """Best bid/ask; ``update_id`` orders frames (drop a frame older than the last seen)."""
+
+    symbol: str
+    update_id: int
+    bid: Decimal
+    bid_qty: Decimal
+    ask: Decimal
+    ask_qty: Decimal
+    event_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerShutdown:
+    """Spot ``serverShutdown``: the server will drop this connection; open a replacement now."""
+
+    event_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class ControlReply:
+    """Reply to SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS; ``ok`` is False on an error reply."""
+
+    request_id: int | str | None
+    ok: bool
+    result: object = None
+    error_code: int | None = None
+    error_msg: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BadFrame:
+    """A frame that could not be understood. Counted and logged, never fatal."""
+
+    reason: str
+    stream: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A well-formed frame of a kind tuimon does not use (unknown ``e``, newer stream types)."""
+
+    kind: str
+
+
+MarketEvent = MiniTicker | Kline | DepthDiff | Trade | BookTicker | ServerShutdown
+Frame = MarketEvent | ControlReply | BadFrame | Ignored | list[MiniTicker]
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """What exchangeInfo says about one symbol that a monitor needs."""
+
+    symbol: str
+    status: str
+    base_asset: str
+    quote_asset: str
+    tick_size: Decimal
+    step_size: Decimal
+
+    @property
+    def trading(self) -> bool:
+        """Unknown statuses count as "not trading" (new values appeared in 2026)."""
+        return self.status == "TRADING"
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker24h:
+    """REST ``ticker/24hr`` row; used to seed the grid and rank default watchlists."""
+
+    symbol: str
+    close: Decimal
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    volume: Decimal
+    quote_volume: Decimal
+    close_time: int

@@ -1,0 +1,353 @@
+"""Bytes off the wire → typed records. Every frame is hostile until it parses.
+
+``parse_frame`` never raises: anything it cannot understand becomes a :class:`BadFrame` with a
+one-line reason, which the feed counts and logs. Unknown keys are ignored (Binance adds fields
+without version bumps); unknown event types become :class:`Ignored`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+from tuimon.protocol.models import (
+    BadFrame,
+    BookTicker,
+    ControlReply,
+    DepthDiff,
+    DepthSnapshot,
+    Frame,
+    Ignored,
+    Kline,
+    Level,
+    MiniTicker,
+    ServerShutdown,
+    SymbolInfo,
+    Ticker24h,
+    Trade,
+)
+
+_PARSE_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, IndexError, AttributeError)
+
+
+class PayloadError(ValueError):
+    """A REST body or frame payload with the wrong shape; the message says what was wrong."""
+
+
+def _int(value: Any, key: str) -> int:
+    # bool is an int subclass; a JSON true where an id belongs is garbage, not 1.
+    if type(value) is not int:
+        raise PayloadError(f"{key} must be an integer, got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any, key: str) -> str:
+    if type(value) is not str or not value:
+        raise PayloadError(f"{key} must be a non-empty string")
+    return value
+
+
+def _dec(value: Any, key: str) -> Decimal:
+    """Exact non-negative finite decimal from the exchange's string form (never from a float)."""
+    if type(value) is not str:
+        raise PayloadError(f"{key} must be a decimal string, got {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite() or number.is_signed():
+        raise PayloadError(f"{key} must be a finite non-negative decimal, got {value!r}")
+    return number
+
+
+def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
+    """``[["price","qty"], ...]`` → exact (price, qty) tuples; one bad level rejects the list."""
+    if type(raw) is not list:
+        raise PayloadError(f"{key} must be a list of [price, qty]")
+    levels: list[Level] = []
+    append = levels.append
+    for item in raw:
+        if type(item) is not list or len(item) < 2:
+            raise PayloadError(f"{key} level must be [price, qty]")
+        price, qty = item[0], item[1]
+        if type(price) is not str or type(qty) is not str:
+            raise PayloadError(f"{key} level values must be decimal strings")
+        p = Decimal(price)
+        q = Decimal(qty)
+        if not (p.is_finite() and q.is_finite()) or p.is_signed() or q.is_signed():
+            raise PayloadError(f"{key} level {item!r} is not a finite non-negative price/qty")
+        append((p, q))
+    return tuple(levels)
+
+
+def _mini_ticker(d: dict[str, Any]) -> MiniTicker:
+    return MiniTicker(
+        symbol=_str(d["s"], "s"),
+        event_time=_int(d["E"], "E"),
+        close=_dec(d["c"], "c"),
+        open=_dec(d["o"], "o"),
+        high=_dec(d["h"], "h"),
+        low=_dec(d["l"], "l"),
+        volume=_dec(d["v"], "v"),
+        quote_volume=_dec(d["q"], "q"),
+    )
+
+
+def _kline(d: dict[str, Any]) -> Kline:
+    k = d["k"]
+    if type(k) is not dict:
+        raise PayloadError("k must be an object")
+    closed = k["x"]
+    if type(closed) is not bool:
+        raise PayloadError("k.x must be a boolean")
+    return Kline(
+        symbol=_str(d["s"], "s"),
+        event_time=_int(d["E"], "E"),
+        interval=_str(k["i"], "k.i"),
+        open_time=_int(k["t"], "k.t"),
+        close_time=_int(k["T"], "k.T"),
+        open=_dec(k["o"], "k.o"),
+        high=_dec(k["h"], "k.h"),
+        low=_dec(k["l"], "k.l"),
+        close=_dec(k["c"], "k.c"),
+        volume=_dec(k["v"], "k.v"),
+        quote_volume=_dec(k["q"], "k.q"),
+        trades=_int(k.get("n", 0), "k.n"),
+        closed=closed,
+    )
+
+
+def _depth(d: dict[str, Any]) -> DepthDiff:
+    pu = d.get("pu")
+    transaction_time = d.get("T")
+    first, final = _int(d["U"], "U"), _int(d["u"], "u")
+    if first > final:
+        raise PayloadError(f"U {first} > u {final}")
+    return DepthDiff(
+        symbol=_str(d["s"], "s"),
+        event_time=_int(d["E"], "E"),
+        first_id=first,
+        final_id=final,
+        prev_final_id=None if pu is None else _int(pu, "pu"),
+        bids=parse_levels(d["b"], "b"),
+        asks=parse_levels(d["a"], "a"),
+        transaction_time=None if transaction_time is None else _int(transaction_time, "T"),
+    )
+
+
+def _trade(d: dict[str, Any], aggregate: bool) -> Trade:
+    maker = d["m"]
+    if type(maker) is not bool:
+        raise PayloadError("m must be a boolean")
+    return Trade(
+        symbol=_str(d["s"], "s"),
+        event_time=_int(d["E"], "E"),
+        trade_id=_int(d["a" if aggregate else "t"], "a" if aggregate else "t"),
+        price=_dec(d["p"], "p"),
+        qty=_dec(d["q"], "q"),
+        trade_time=_int(d["T"], "T"),
+        buyer_is_maker=maker,
+        aggregate=aggregate,
+    )
+
+
+def _book_ticker(d: dict[str, Any]) -> BookTicker:
+    event_time = d.get("E")
+    return BookTicker(
+        symbol=_str(d["s"], "s"),
+        update_id=_int(d["u"], "u"),
+        bid=_dec(d["b"], "b"),
+        bid_qty=_dec(d["B"], "B"),
+        ask=_dec(d["a"], "a"),
+        ask_qty=_dec(d["A"], "A"),
+        event_time=None if event_time is None else _int(event_time, "E"),
+    )
+
+
+def _shutdown(d: dict[str, Any]) -> ServerShutdown:
+    return ServerShutdown(event_time=_int(d["E"], "E"))
+
+
+_BY_EVENT: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "24hrMiniTicker": _mini_ticker,
+    "kline": _kline,
+    "depthUpdate": _depth,
+    "trade": lambda d: _trade(d, aggregate=False),
+    "aggTrade": lambda d: _trade(d, aggregate=True),
+    "bookTicker": _book_ticker,
+    "serverShutdown": _shutdown,
+}
+
+
+def parse_payload(data: Any, stream: str | None = None) -> Frame:
+    """Parse one unwrapped payload (an event object, or the array of ``!miniTicker@arr``)."""
+    try:
+        if type(data) is list:
+            return [_mini_ticker(item) for item in data]
+        if type(data) is not dict:
+            return BadFrame(f"payload is a {type(data).__name__}, not an object", stream)
+        kind = data.get("e")
+        if kind is None:
+            # Spot bookTicker carries no "e"; recognise it by its keys.
+            if "u" in data and "b" in data and "a" in data and "s" in data:
+                return _book_ticker(data)
+            return Ignored("no event type")
+        builder = _BY_EVENT.get(kind) if type(kind) is str else None
+        if builder is None:
+            return Ignored(str(kind)[:40])
+        return builder(data)  # type: ignore[no-any-return]
+    except _PARSE_ERRORS as exc:
+        return BadFrame(_reason(exc), stream)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing key {exc.args[0]!r}"
+    if isinstance(exc, InvalidOperation):
+        return "invalid decimal"
+    return str(exc)[:200] or type(exc).__name__
+
+
+def _control(d: dict[str, Any]) -> ControlReply:
+    request_id = d.get("id")
+    error = d.get("error")
+    if isinstance(error, dict):
+        return ControlReply(request_id, False, None, error.get("code"), str(error.get("msg", "")))
+    if "code" in d and "result" not in d:  # flat error shape seen in third-party logs (§2)
+        return ControlReply(request_id, False, None, d.get("code"), str(d.get("msg", "")))
+    if "result" not in d:
+        return ControlReply(request_id, False, None, None, "reply without result")
+    return ControlReply(request_id, True, d["result"])
+
+
+def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
+    """Parse one WebSocket text frame; returns (stream name or None, record)."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, BadFrame(f"invalid JSON: {str(exc)[:120]}")
+    if type(data) is dict:
+        if "stream" in data and "data" in data:
+            stream = data["stream"]
+            if type(stream) is not str:
+                return None, BadFrame("stream name is not a string")
+            return stream, parse_payload(data["data"], stream)
+        if "id" in data and ("result" in data or "error" in data or "code" in data):
+            return None, _control(data)
+    return None, parse_payload(data)
+
+
+# ----------------------------------------------------------------------------- REST bodies
+
+
+def parse_depth_snapshot(body: Any) -> DepthSnapshot:
+    """``GET depth`` body → snapshot; raises PayloadError with a one-line reason."""
+    try:
+        if type(body) is not dict:
+            raise PayloadError("depth snapshot is not an object")
+        event_time = body.get("E")
+        return DepthSnapshot(
+            last_update_id=_int(body["lastUpdateId"], "lastUpdateId"),
+            bids=parse_levels(body["bids"], "bids"),
+            asks=parse_levels(body["asks"], "asks"),
+            event_time=None if event_time is None else _int(event_time, "E"),
+        )
+    except PayloadError:
+        raise
+    except _PARSE_ERRORS as exc:
+        raise PayloadError(f"bad depth snapshot: {_reason(exc)}") from None
+
+
+def _filter_value(filters: list[Any], kind: str, key: str) -> Decimal:
+    for item in filters:
+        if isinstance(item, dict) and item.get("filterType") == kind:
+            return _dec(item.get(key, "0"), f"{kind}.{key}")
+    return Decimal(0)
+
+
+def parse_exchange_info(body: Any) -> dict[str, SymbolInfo]:
+    """exchangeInfo body → symbol table. Malformed symbol entries are skipped, not fatal."""
+    if type(body) is not dict or type(body.get("symbols")) is not list:
+        raise PayloadError("exchangeInfo has no symbols list")
+    table: dict[str, SymbolInfo] = {}
+    for item in body["symbols"]:
+        try:
+            filters = item.get("filters") or []
+            info = SymbolInfo(
+                symbol=_str(item["symbol"], "symbol"),
+                status=str(item.get("status") or item.get("contractStatus") or "UNKNOWN"),
+                base_asset=str(item.get("baseAsset", "")),
+                quote_asset=str(item.get("quoteAsset", "")),
+                tick_size=_filter_value(filters, "PRICE_FILTER", "tickSize"),
+                step_size=_filter_value(filters, "LOT_SIZE", "stepSize"),
+            )
+        except _PARSE_ERRORS:
+            continue
+        table[info.symbol] = info
+    return table
+
+
+def parse_klines(body: Any, symbol: str, interval: str) -> list[Kline]:
+    """REST klines rows ``[openTime, o, h, l, c, v, closeTime, q, n, ...]`` → Kline records."""
+    if type(body) is not list:
+        raise PayloadError("klines body is not a list")
+    rows: list[Kline] = []
+    try:
+        for row in body:
+            rows.append(
+                Kline(
+                    symbol=symbol,
+                    event_time=_int(row[6], "closeTime"),
+                    interval=interval,
+                    open_time=_int(row[0], "openTime"),
+                    close_time=_int(row[6], "closeTime"),
+                    open=_dec(row[1], "open"),
+                    high=_dec(row[2], "high"),
+                    low=_dec(row[3], "low"),
+                    close=_dec(row[4], "close"),
+                    volume=_dec(row[5], "volume"),
+                    quote_volume=_dec(row[7], "quoteVolume"),
+                    trades=_int(row[8], "trades"),
+                    closed=True,
+                )
+            )
+    except PayloadError:
+        raise
+    except _PARSE_ERRORS as exc:
+        raise PayloadError(f"bad kline row: {_reason(exc)}") from None
+    return rows
+
+
+def parse_ticker_24h(body: Any) -> list[Ticker24h]:
+    """REST ``ticker/24hr`` (object or list) → rows; malformed rows are skipped."""
+    items = body if type(body) is list else [body]
+    rows: list[Ticker24h] = []
+    for item in items:
+        try:
+            rows.append(
+                Ticker24h(
+                    symbol=_str(item["symbol"], "symbol"),
+                    close=_dec(item["lastPrice"], "lastPrice"),
+                    open=_dec(item["openPrice"], "openPrice"),
+                    high=_dec(item["highPrice"], "highPrice"),
+                    low=_dec(item["lowPrice"], "lowPrice"),
+                    volume=_dec(item["volume"], "volume"),
+                    quote_volume=_dec(item["quoteVolume"], "quoteVolume"),
+                    close_time=_int(item["closeTime"], "closeTime"),
+                )
+            )
+        except _PARSE_ERRORS:
+            continue
+    return rows
+
+
+__all__ = [
+    "PayloadError",
+    "parse_depth_snapshot",
+    "parse_exchange_info",
+    "parse_frame",
+    "parse_klines",
+    "parse_levels",
+    "parse_payload",
+    "parse_ticker_24h",
+]

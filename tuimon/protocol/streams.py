@@ -1,0 +1,97 @@
+"""Stream names, routes and the live-subscription control frames (reference §1-§2)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import orjson
+
+from tuimon.protocol.endpoints import Endpoints, Market, Route
+
+KLINE_INTERVALS = (
+    "1s",
+    "1m",
+    "3m",
+    "5m",
+    "15m",
+    "30m",
+    "1h",
+    "2h",
+    "4h",
+    "6h",
+    "8h",
+    "12h",
+    "1d",
+    "3d",
+    "1w",
+    "1M",
+)
+FUTURES_KLINE_INTERVALS = tuple(i for i in KLINE_INTERVALS if i != "1s")
+
+MAX_STREAMS_PER_CONNECTION = 1024
+# Control frames per second we allow ourselves: under the exchange's 5/s (spot) and 10/s
+# (futures) budget, which also counts our pongs.
+CONTROL_RATE = {Market.SPOT: 3.0, Market.USDM: 6.0, Market.COINM: 6.0}
+# Streams in one SUBSCRIBE frame; the exchange documents no cap, so stay modest.
+MAX_PARAMS_PER_FRAME = 200
+
+
+def stream_symbol(symbol: str) -> str:
+    """Stream names use the lowercase symbol (non-ASCII symbols lowercase too)."""
+    return symbol.lower()
+
+
+def depth_stream(symbol: str, speed_ms: int = 100) -> str:
+    """Diff depth stream: ``<s>@depth@100ms`` (or the default cadence when speed is 0)."""
+    base = f"{stream_symbol(symbol)}@depth"
+    return f"{base}@{speed_ms}ms" if speed_ms else base
+
+
+def mini_ticker_stream(symbol: str) -> str:
+    """Per-symbol 24 h mini ticker."""
+    return f"{stream_symbol(symbol)}@miniTicker"
+
+
+def kline_stream(symbol: str, interval: str) -> str:
+    """Candle stream of one interval."""
+    return f"{stream_symbol(symbol)}@kline_{interval}"
+
+
+def agg_trade_stream(symbol: str) -> str:
+    """Aggregate trades."""
+    return f"{stream_symbol(symbol)}@aggTrade"
+
+
+def book_ticker_stream(symbol: str) -> str:
+    """Best bid/ask in real time."""
+    return f"{stream_symbol(symbol)}@bookTicker"
+
+
+_PUBLIC_KINDS = ("@depth", "@bookticker", "@rpidepth")
+
+
+def route_of(market: Market, stream: str) -> Route:
+    """Which USDⓈ-M route carries a stream (§1.2); other markets are unrouted."""
+    if market is not Market.USDM:
+        return Route.NONE
+    name = stream.lower()
+    if name == "!bookticker" or any(kind in name for kind in _PUBLIC_KINDS):
+        return Route.PUBLIC
+    return Route.MARKET
+
+
+def combined_url(endpoints: Endpoints, route: Route, streams: list[str]) -> str:
+    """``<base>[/route]/stream?streams=a/b`` with non-ASCII names percent-encoded."""
+    base = endpoints.stream_path(route)
+    if not streams:
+        return f"{base}/stream"
+    joined = "/".join(quote(s, safe="@_!-.") for s in streams)
+    return f"{base}/stream?streams={joined}"
+
+
+def control_frame(method: str, request_id: int, params: list[str] | None = None) -> bytes:
+    """A SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame."""
+    body: dict[str, object] = {"method": method, "id": request_id}
+    if params is not None:
+        body["params"] = params
+    return orjson.dumps(body)

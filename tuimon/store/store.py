@@ -1,0 +1,170 @@
+"""The one shared state: feeds write, readers (widgets, ``tuimon snapshot``) read.
+
+Writers call ``apply_*``/``note_*`` and the store marks topics dirty; readers call
+:meth:`Store.take_dirty` at their own pace (the UI at frame rate) and then read plain state.
+Everything runs on one asyncio loop and no mutator awaits, so a reader always sees a state
+between two whole updates: consistent without locks. Ingest never waits on rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tuimon.clock import Clock, SystemClock
+from tuimon.protocol.book import BookSync, SnapshotVerdict, Verdict
+from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, SymbolInfo
+from tuimon.store import topics
+from tuimon.store.state import Health, KlineSeries
+
+
+@dataclass(slots=True)
+class BookMeta:
+    """Freshness of one book, for "never show a stale book as live"."""
+
+    last_diff_mono: float | None = None
+    last_event_time: int | None = None
+
+
+class Store:
+    """Market state for one market: tickers, books, klines, symbols and health."""
+
+    def __init__(self, market: str, *, clock: Clock | None = None, futures: bool = False) -> None:
+        self.market = market
+        self.futures = futures
+        self.clock: Clock = clock or SystemClock()
+        self.tickers: dict[str, MiniTicker] = {}
+        self.books: dict[str, BookSync] = {}
+        self.book_meta: dict[str, BookMeta] = {}
+        self.klines: dict[tuple[str, str], KlineSeries] = {}
+        self.symbols: dict[str, SymbolInfo] = {}
+        self.health = Health(started_mono=self.clock.monotonic())
+        self._dirty: set[str] = set()
+
+    # ------------------------------------------------------------------ change tracking
+
+    def mark(self, topic: str) -> None:
+        """Mark a topic changed."""
+        self._dirty.add(topic)
+
+    def take_dirty(self) -> set[str]:
+        """Topics changed since the last call (and forget them)."""
+        dirty, self._dirty = self._dirty, set()
+        return dirty
+
+    # ------------------------------------------------------------------ symbols
+
+    def set_symbols(self, table: dict[str, SymbolInfo]) -> None:
+        """Replace the exchangeInfo symbol table."""
+        self.symbols = table
+        self.mark(topics.SYMBOLS)
+
+    # ------------------------------------------------------------------ tickers
+
+    def apply_mini_ticker(self, ticker: MiniTicker) -> None:
+        """Latest 24 h mini ticker of a symbol (older event times are ignored)."""
+        current = self.tickers.get(ticker.symbol)
+        if current is not None and ticker.event_time < current.event_time:
+            return
+        self.tickers[ticker.symbol] = ticker
+        self.mark(topics.TICKERS)
+
+    # ------------------------------------------------------------------ books
+
+    def book(self, symbol: str) -> BookSync:
+        """The book of a symbol, created (waiting for a snapshot) on first use."""
+        sync = self.books.get(symbol)
+        if sync is None:
+            sync = self.books[symbol] = BookSync(futures=self.futures)
+            self.book_meta[symbol] = BookMeta()
+        return sync
+
+    def drop_book(self, symbol: str) -> None:
+        """Forget a symbol's book (no longer watched)."""
+        self.books.pop(symbol, None)
+        self.book_meta.pop(symbol, None)
+        self.mark(topics.book_topic(symbol))
+
+    def apply_depth(self, diff: DepthDiff) -> Verdict:
+        """Feed one diff through the symbol's sync rules."""
+        sync = self.books.get(diff.symbol)
+        if sync is None:
+            return Verdict.STALE  # not watched (late frame after UNSUBSCRIBE)
+        verdict = sync.on_diff(diff)
+        meta = self.book_meta[diff.symbol]
+        meta.last_diff_mono = self.clock.monotonic()
+        meta.last_event_time = diff.event_time
+        if verdict is not Verdict.BUFFERED and verdict is not Verdict.STALE:
+            self.mark(topics.book_topic(diff.symbol))
+        return verdict
+
+    def apply_snapshot(self, symbol: str, snapshot: DepthSnapshot) -> SnapshotVerdict:
+        """Load a REST snapshot into a symbol's book and replay its buffer."""
+        verdict = self.book(symbol).on_snapshot(snapshot)
+        self.mark(topics.book_topic(symbol))
+        return verdict
+
+    def invalidate_books(self) -> None:
+        """Every book must be rebuilt (after a reconnect)."""
+        for symbol, sync in self.books.items():
+            sync.invalidate()
+            self.mark(topics.book_topic(symbol))
+
+    @property
+    def resyncs(self) -> int:
+        """Times a live book was dropped and rebuilt (gaps, reconnects)."""
+        return sum(sync.stats.resyncs for sync in self.books.values())
+
+    # ------------------------------------------------------------------ klines
+
+    def series(self, symbol: str, interval: str) -> KlineSeries:
+        """Candles of a symbol at an interval, created on first use."""
+        key = (symbol, interval)
+        series = self.klines.get(key)
+        if series is None:
+            series = self.klines[key] = KlineSeries(symbol, interval)
+        return series
+
+    def load_klines(self, symbol: str, interval: str, candles: list[Kline]) -> None:
+        """Seed candles from REST."""
+        self.series(symbol, interval).load(candles)
+        self.mark(topics.klines_topic(symbol, interval))
+
+    def apply_kline(self, kline: Kline) -> None:
+        """Live candle update (the forming candle updates in place)."""
+        if self.series(kline.symbol, kline.interval).apply(kline):
+            self.mark(topics.klines_topic(kline.symbol, kline.interval))
+
+    # ------------------------------------------------------------------ health
+
+    def note_message(self, route: str, event_time: int | None) -> None:
+        """One frame arrived on a route; ``event_time`` (ms) gives the feed latency."""
+        record = self.health.route(route)
+        record.messages += 1
+        record.last_message_mono = self.clock.monotonic()
+        if event_time is not None:
+            record.latency_ms = self.clock.wall_ms() - event_time
+        self.mark(topics.HEALTH)
+
+    def note_bad_frame(self, route: str, reason: str) -> None:
+        """A frame failed to parse."""
+        self.health.route(route).bad_frames += 1
+        self.health.last_bad_frame = reason
+        self.mark(topics.HEALTH)
+
+    def set_connected(self, route: str, connected: bool, error: str = "") -> None:
+        """A route connected or dropped."""
+        record = self.health.route(route)
+        record.connected = connected
+        if error:
+            record.last_error = error
+        self.mark(topics.HEALTH)
+
+    def note_reconnect(self, route: str) -> None:
+        """A route is reconnecting after a drop."""
+        self.health.route(route).reconnects += 1
+        self.mark(topics.HEALTH)
+
+    def set_status(self, text: str) -> None:
+        """Latest one-line problem worth showing."""
+        self.health.status = text
+        self.mark(topics.HEALTH)
