@@ -1,0 +1,185 @@
+"""``tuimon snapshot``: stream for N seconds, print one JSON object. No Textual.
+
+The contract tests use, and the command scripts and cron jobs run over SSH. Exit codes:
+0 success, 2 bad input (symbol, market, interval, URL), 1 the exchange stayed unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import orjson
+
+from tuimon.clock import Clock, SystemClock
+from tuimon.feeds.connection import ConnectionConfig
+from tuimon.feeds.market import FeedConfig, FeedError, MarketFeed, Watch
+from tuimon.feeds.rest import RestClient, RestError
+from tuimon.protocol.endpoints import Endpoints, Market, with_bases
+from tuimon.protocol.streams import FUTURES_KLINE_INTERVALS, KLINE_INTERVALS
+from tuimon.store import Store
+
+
+class UsageError(Exception):
+    """Bad user input; the message is one line, the exit code 2."""
+
+
+@dataclass(slots=True)
+class SnapshotRequest:
+    """What ``tuimon snapshot`` was asked for."""
+
+    symbols: list[str]
+    endpoints: Endpoints
+    seconds: float = 5.0
+    depth: int = 20
+    interval: str = "1m"
+    demo: bool = False
+    seed: int = 7
+    sync_grace: float = 10.0
+    """Extra seconds to wait for books still syncing when the time is up."""
+
+
+def check_interval(market: Market, interval: str) -> str:
+    """The interval if the market supports it, else a UsageError naming the valid ones."""
+    valid = KLINE_INTERVALS if market is Market.SPOT else FUTURES_KLINE_INTERVALS
+    if interval not in valid:
+        raise UsageError(f"unknown interval {interval!r} for {market.value}: {' '.join(valid)}")
+    return interval
+
+
+@contextlib.asynccontextmanager
+async def demo_endpoints(endpoints: Endpoints, seed: int) -> AsyncIterator[Endpoints]:
+    """Start the simulator in this loop and point the endpoints at it."""
+    from tuimon.sim import SimServer  # the simulator is only needed with --demo
+
+    sim = SimServer(market=endpoints.market.value, seed=seed, port=0)
+    await sim.start()
+    try:
+        yield with_bases(endpoints, stream=sim.stream_url, rest=sim.rest_url, ws_api=sim.ws_api_url)
+    finally:
+        await sim.stop()
+
+
+def book_json(store: Store, symbol: str, depth: int) -> dict[str, Any]:
+    """A book as the snapshot contract shows it: decimal strings, best first."""
+    sync = store.books.get(symbol)
+    if sync is None or not sync.synced:
+        # Never present a book we cannot vouch for: no levels, and say so.
+        return {"last_update_id": 0, "synced": False, "bids": [], "asks": []}
+    return {
+        "last_update_id": sync.last_update_id,
+        "synced": True,
+        "bids": [[str(p), str(q)] for p, q in sync.book.bids(depth)],
+        "asks": [[str(p), str(q)] for p, q in sync.book.asks(depth)],
+    }
+
+
+def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -> dict[str, Any]:
+    """The whole snapshot object of the contract."""
+    tickers: dict[str, Any] = {}
+    klines: dict[str, Any] = {}
+    for symbol in symbols:
+        ticker = store.tickers.get(symbol)
+        if ticker is not None:
+            tickers[symbol] = {
+                "close": str(ticker.close),
+                "open": str(ticker.open),
+                "high": str(ticker.high),
+                "low": str(ticker.low),
+                "volume": str(ticker.volume),
+                "quote_volume": str(ticker.quote_volume),
+                "event_time": ticker.event_time,
+            }
+        series = store.klines.get((symbol, interval))
+        candles = list(series.candles) if series else []
+        klines[symbol] = {
+            "interval": interval,
+            "closes": [str(c.close) for c in candles],
+            "open_times": [c.open_time for c in candles],
+        }
+    health = store.health
+    return {
+        "market": store.market,
+        "books": {symbol: book_json(store, symbol, depth) for symbol in symbols},
+        "tickers": tickers,
+        "klines": klines,
+        "health": {
+            "connected": health.connected,
+            "reconnects": health.reconnects,
+            "resyncs": store.resyncs,
+            "messages": health.messages,
+            "bad_frames": health.bad_frames,
+        },
+    }
+
+
+async def collect(
+    request: SnapshotRequest, *, clock: Clock | None = None, give_up_after: int = 5
+) -> dict[str, Any]:
+    """Run the market worker for the requested time and return the snapshot object."""
+    endpoints = request.endpoints
+    market = endpoints.market
+    check_interval(market, request.interval)
+    if request.depth < 1:
+        raise UsageError("--depth must be at least 1")
+    async with contextlib.AsyncExitStack() as stack:
+        if request.demo:
+            endpoints = await stack.enter_async_context(demo_endpoints(endpoints, request.seed))
+        clock = clock or SystemClock()
+        store = Store(market.value, clock=clock, futures=market.is_futures)
+        rest = RestClient(endpoints, max_attempts=give_up_after)
+        config = FeedConfig(connection=ConnectionConfig(give_up_after=give_up_after))
+        feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock)
+        stack.push_async_callback(feed.close)
+        try:
+            await feed.load_symbols()
+        except RestError as exc:
+            raise FeedError(f"cannot load exchangeInfo from {endpoints.rest_base}: {exc}") from None
+        try:
+            symbols = feed.check_symbols(request.symbols)
+        except FeedError as exc:
+            raise UsageError(str(exc)) from None
+        every = frozenset(symbols)
+        feed.set_watch(Watch(every, every, every, request.interval))
+        failed = asyncio.ensure_future(feed.wait_failed())
+        try:
+            done, _ = await asyncio.wait({failed}, timeout=request.seconds)
+            if not done:
+                await _wait_synced(store, symbols, failed, request.sync_grace)
+            if failed.done():
+                raise FeedError(str(failed.result()))
+        finally:
+            failed.cancel()
+        return snapshot_json(store, symbols, request.depth, request.interval)
+
+
+async def _wait_synced(
+    store: Store, symbols: list[str], failed: asyncio.Future[BaseException], grace: float
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while loop.time() < deadline and not failed.done():
+        if all(store.books.get(s) is not None and store.books[s].synced for s in symbols):
+            return
+        await asyncio.sleep(0.05)  # polling a deadline, not synchronising: bounded by grace
+
+
+def run(request: SnapshotRequest, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run ``tuimon snapshot`` and return the process exit code."""
+    try:
+        result = asyncio.run(collect(request))
+    except UsageError as exc:
+        print(f"tuimon snapshot: {exc}", file=err)
+        return 2
+    except (FeedError, RestError) as exc:
+        print(f"tuimon snapshot: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    out.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.flush()
+    return 0
