@@ -35,6 +35,7 @@ from tuimon.protocol.parse import (
     parse_exchange_info,
     parse_frame,
     parse_klines,
+    parse_ticker_24h,
 )
 from tuimon.protocol.streams import (
     CONTROL_RATE,
@@ -115,6 +116,15 @@ class MarketFeed:
         self.store.set_symbols(table)
         return table
 
+    async def top_symbols(self, count: int = 20, quote: str = "USDT") -> list[str]:
+        """The most traded trading symbols of a quote asset by 24 h quote volume (REST)."""
+        weight = 80 if self.market is Market.SPOT else 40
+        rows = parse_ticker_24h(await self.rest.get("ticker/24hr", weight=weight))
+        known = self.store.symbols
+        rows = [r for r in rows if _tradable_in(known.get(r.symbol), quote)]
+        rows.sort(key=lambda r: r.quote_volume, reverse=True)
+        return [r.symbol for r in rows[:count]]
+
     def check_symbols(self, symbols: Iterable[str]) -> list[str]:
         """Normalise user symbols against exchangeInfo; raise FeedError naming unknown ones."""
         known = self.store.symbols
@@ -182,6 +192,11 @@ class MarketFeed:
                     continue
                 connection = self._connect(key)
             connection.set_streams(streams)
+        speed = self.config.depth_speed_ms
+        for symbol in self.watch.books:
+            home = self._stream_home.get(depth_stream(symbol, speed))
+            if home is not None:
+                self.store.book_routes[symbol] = self._connections[home].name
 
     def _connect(self, key: tuple[Route, int]) -> StreamConnection:
         route, shard = key
@@ -369,6 +384,10 @@ class MarketFeed:
     def _cancel(task: asyncio.Task[None] | None) -> None:
         if task is not None:
             task.cancel()
+
+
+def _tradable_in(info: SymbolInfo | None, quote: str) -> bool:
+    return info is not None and info.trading and info.quote_asset == quote
 
 
 def _shard_of(name: str) -> int:

@@ -35,6 +35,8 @@ class Store:
         self.tickers: dict[str, MiniTicker] = {}
         self.books: dict[str, BookSync] = {}
         self.book_meta: dict[str, BookMeta] = {}
+        self.book_routes: dict[str, str] = {}
+        """Health-record name of the connection carrying each book's depth stream."""
         self.klines: dict[tuple[str, str], KlineSeries] = {}
         self.symbols: dict[str, SymbolInfo] = {}
         self.health = Health(started_mono=self.clock.monotonic())
@@ -82,6 +84,7 @@ class Store:
         """Forget a symbol's book (no longer watched)."""
         self.books.pop(symbol, None)
         self.book_meta.pop(symbol, None)
+        self.book_routes.pop(symbol, None)
         self.mark(topics.book_topic(symbol))
 
     def apply_depth(self, diff: DepthDiff) -> Verdict:
@@ -108,6 +111,21 @@ class Store:
         for symbol, sync in self.books.items():
             sync.invalidate()
             self.mark(topics.book_topic(symbol))
+
+    def book_freshness(self, symbol: str, max_silence: float = 5.0) -> str:
+        """``live``, ``syncing`` (no vouched book yet), ``silent`` (no frame for max_silence s on
+        the book's connection) or ``disconnected``. Only ``live`` may be shown as live."""
+        sync = self.books.get(symbol)
+        if sync is None or not sync.synced:
+            return "syncing"
+        route = self.book_routes.get(symbol)
+        record = self.health.routes.get(route) if route else None
+        if record is None or not record.connected:
+            return "disconnected"
+        last = record.last_message_mono
+        if last is None or self.clock.monotonic() - last > max_silence:
+            return "silent"
+        return "live"
 
     @property
     def resyncs(self) -> int:
