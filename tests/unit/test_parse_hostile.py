@@ -39,6 +39,8 @@ def with_(**changes):
         with_(u=True),
         with_(U=5, u=4),
         with_(b=[["100.0"]]),
+        with_(b=["12"]),  # a string would unpack into characters
+        with_(b=[{"p": "1", "q": "2"}]),
         with_(b=[[100.0, 1.0]]),  # numbers, not decimal strings: would lose exactness
         with_(b=[["NaN", "1"]]),
         with_(b=[["-1", "1"]]),

@@ -60,23 +60,50 @@ def _dec(value: Any, key: str) -> Decimal:
     return number
 
 
+# Level strings repeat constantly (the same prices and sizes are updated again and again), so a
+# validated str -> Decimal cache makes the hot path a dict hit, and the cached Decimal carries its
+# hash, which makes the book's own dict operations cheaper too. Only str keys are ever stored,
+# so a number or bool where a decimal string belongs always misses and is validated (rejected).
+_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS_MAX = 262_144
+
+
+def _level_number(text: Any, key: str) -> Decimal:
+    if type(text) is not str:
+        raise PayloadError(f"{key} level values must be decimal strings")
+    number = Decimal(text)
+    if not number.is_finite() or number.is_signed():
+        raise PayloadError(f"{key} level value {text!r} is not a finite non-negative decimal")
+    if len(_DECIMALS) >= _DECIMALS_MAX:
+        _DECIMALS.clear()
+    _DECIMALS[text] = number
+    return number
+
+
 def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
     """``[["price","qty"], ...]`` → exact (price, qty) tuples; one bad level rejects the list."""
     if type(raw) is not list:
         raise PayloadError(f"{key} must be a list of [price, qty]")
+    cached = _DECIMALS.get
     levels: list[Level] = []
     append = levels.append
-    for item in raw:
-        if type(item) is not list or len(item) < 2:
-            raise PayloadError(f"{key} level must be [price, qty]")
-        price, qty = item[0], item[1]
-        if type(price) is not str or type(qty) is not str:
-            raise PayloadError(f"{key} level values must be decimal strings")
-        p = Decimal(price)
-        q = Decimal(qty)
-        if not (p.is_finite() and q.is_finite()) or p.is_signed() or q.is_signed():
-            raise PayloadError(f"{key} level {item!r} is not a finite non-negative price/qty")
-        append((p, q))
+    try:
+        for item in raw:
+            # A string item would unpack into its characters: insist on a JSON array.
+            if type(item) is not list:
+                raise PayloadError(f"{key} level must be [price, qty]")
+            price, qty = item[0], item[1]
+            p = cached(price)
+            if p is None:
+                p = _level_number(price, key)
+            q = cached(qty)
+            if q is None:
+                q = _level_number(qty, key)
+            append((p, q))
+    except (TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, PayloadError):
+            raise
+        raise PayloadError(f"{key} level must be [price, qty]") from None
     return tuple(levels)
 
 
