@@ -149,7 +149,9 @@ async def collect(
         try:
             done, _ = await asyncio.wait({failed}, timeout=request.seconds)
             if not done:
-                await _wait_synced(store, symbols, failed, request.sync_grace)
+                await store.wait_until(
+                    lambda s: failed.done() or _all_synced(s, symbols), request.sync_grace
+                )
             if failed.done():
                 raise FeedError(str(failed.result()))
         finally:
@@ -157,15 +159,8 @@ async def collect(
         return snapshot_json(store, symbols, request.depth, request.interval)
 
 
-async def _wait_synced(
-    store: Store, symbols: list[str], failed: asyncio.Future[BaseException], grace: float
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + grace
-    while loop.time() < deadline and not failed.done():
-        if all(store.books.get(s) is not None and store.books[s].synced for s in symbols):
-            return
-        await asyncio.sleep(0.05)  # polling a deadline, not synchronising: bounded by grace
+def _all_synced(store: Store, symbols: list[str]) -> bool:
+    return all((sync := store.books.get(s)) is not None and sync.synced for s in symbols)
 
 
 def run(request: SnapshotRequest, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -8,6 +8,8 @@ between two whole updates: consistent without locks. Ingest never waits on rende
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tuimon.clock import Clock, SystemClock
@@ -41,12 +43,41 @@ class Store:
         self.symbols: dict[str, SymbolInfo] = {}
         self.health = Health(started_mono=self.clock.monotonic())
         self._dirty: set[str] = set()
+        self._waiters: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
 
     # ------------------------------------------------------------------ change tracking
 
     def mark(self, topic: str) -> None:
         """Mark a topic changed."""
         self._dirty.add(topic)
+        if self._waiters:  # one truthiness test on the hot path when nobody waits
+            self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        still: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
+        for predicate, future in self._waiters:
+            if future.done():
+                continue
+            if predicate(self):
+                future.set_result(None)
+            else:
+                still.append((predicate, future))
+        self._waiters = still
+
+    async def wait_until(self, predicate: Callable[[Store], bool], within: float) -> bool:
+        """Wait (event-driven, re-checked on every store change) until ``predicate(store)``.
+
+        Returns False if ``within`` seconds pass first.
+        """
+        if predicate(self):
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        try:
+            await asyncio.wait_for(future, within)
+        except TimeoutError:
+            return False
+        return True
 
     def take_dirty(self) -> set[str]:
         """Topics changed since the last call (and forget them)."""
