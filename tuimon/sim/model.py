@@ -1,0 +1,616 @@
+"""Seeded, deterministic market model: order books with update ids, trades, candles, 24 h stats.
+
+The model knows nothing about sockets or wall time. It advances in discrete *steps* (the server
+calls ``step(now_ms)`` every few tens of milliseconds); every random draw comes from per-symbol
+``random.Random`` instances seeded from (seed, market, symbol), so the sequence of book updates
+and trades is a pure function of the seed and the number of steps, whatever the timing or the set
+of subscribers. Time only enters through ``now_ms`` (timestamps and candle boundaries).
+
+Order-book changes are grouped into *internal updates*, each with an update id, mirroring the
+matching engine: spot ids are contiguous (+1), futures ids jump by a random positive amount so
+consecutive events are never contiguous (reference §5.2). A bounded history of updates (with the
+previous quantity of every touched level) lets ``book_at`` rebuild the exact book after any
+recent update id by undoing newer updates from the current book.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_left, insort
+from collections import deque
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tuimon.sim.fmt import SymbolFormat
+from tuimon.sim.klines import (
+    HOUR,
+    K_C,
+    K_CT,
+    K_F,
+    K_H,
+    K_L,
+    K_LID,
+    K_N,
+    K_O,
+    K_Q,
+    K_T,
+    K_TBQ,
+    K_TBV,
+    K_V,
+    Candle,
+    HistoryParams,
+    backward_history,
+    candle_open,
+    empty_candle,
+    forming_candle,
+    next_open,
+)
+from tuimon.sim.markets import MarketConfig, SymbolSpec
+
+BID = 0
+ASK = 1
+
+# Rough USD value of the quote assets, used only to size orders in a realistic way.
+_QUOTE_USD = {"USDT": 1.0, "USDC": 1.0, "USD": 1.0, "FDUSD": 1.0, "BTC": 95000.0,
+              "ETH": 3100.0, "BNB": 880.0}
+
+# One internal update: (update id, step number, time ms, ((side, price, old qty, new qty), ...))
+Change = tuple[int, int, int, int]
+Update = tuple[int, int, int, tuple[Change, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class BookState:
+    """A full order book after one internal update; levels best first as (price, qty) strings."""
+
+    symbol: str
+    update_id: int
+    bids: tuple[tuple[str, str], ...]
+    asks: tuple[tuple[str, str], ...]
+
+
+@dataclass(slots=True)
+class AggTrade:
+    """One taker order's fills at one price level (= one aggTrade, 1-3 underlying trades)."""
+
+    agg_id: int
+    price: int
+    qty: int
+    first_id: int
+    last_id: int
+    time: int
+    buyer_maker: bool
+    parts: tuple[tuple[int, int], ...]  # (trade id, qty steps)
+    update_id: int
+
+
+@dataclass(slots=True)
+class DiffWindow:
+    """Aggregated book changes between two update ids, ready for a depthUpdate event."""
+
+    first_id: int
+    last_id: int
+    last_time: int
+    bids: dict[int, int]
+    asks: dict[int, int]
+
+
+class Stats24h:
+    """Rolling 24 h ticker numbers. Seeded from hourly history, then moved by live trades."""
+
+    __slots__ = ("o", "h", "l", "c", "last_qty", "v", "q", "n", "first_id", "last_id", "changed")
+
+    def __init__(self) -> None:
+        self.o = self.h = self.l = self.c = 0
+        self.last_qty = self.v = self.q = self.n = 0
+        self.first_id = self.last_id = -1
+        self.changed = False
+
+
+def make_spec(cfg: MarketConfig, symbol: str, seed: int) -> SymbolSpec:
+    """Spec for a requested symbol: from the market's universe, or synthesized deterministically."""
+    for spec in cfg.universe:
+        if spec.symbol == symbol:
+            return spec
+    rng = random.Random(f"{seed}/{cfg.name}/{symbol}/spec")
+    price = 10 ** rng.uniform(-1.5, 3.0)
+    tick_exp = math.floor(math.log10(price)) - 4
+    tick = Decimal(1).scaleb(tick_exp)
+    price_d = (Decimal(price) / tick).to_integral_value() * tick
+    tick_s = f"{tick:f}" if tick_exp < 0 else "1"
+    price_s = f"{price_d:f}"
+    step_s = "0.001"
+    if cfg.price_decimals_pad is not None:
+        tick_s = f"{tick:.8f}"
+        step_s = "0.00100000"
+    if cfg.name == "coinm":
+        base = symbol.removesuffix("_PERP").removesuffix("USD")
+        return SymbolSpec(symbol, base, "USD", price_s, tick_s, "1", 1.0, base + "USD", 10)
+    quote = next((q for q in ("USDT", "USDC", "FDUSD", "BTC", "ETH", "BNB")
+                  if symbol.endswith(q) and len(symbol) > len(q)), "USDT")
+    return SymbolSpec(symbol, symbol.removesuffix(quote), quote, price_s, tick_s, step_s)
+
+
+class SymbolModel:
+    """Book, trades, candles and stats of one symbol."""
+
+    def __init__(self, spec: SymbolSpec, cfg: MarketConfig, seed: int, start_ms: int,
+                 history_steps: int) -> None:
+        self.spec = spec
+        self.symbol = spec.symbol
+        self.cfg = cfg
+        self.seed = seed
+        self.fmt = SymbolFormat(spec, cfg)
+        self.futures = cfg.futures
+        self.history_steps = history_steps
+        rng = self.rng = random.Random(f"{seed}/{cfg.name}/{spec.symbol}/book")
+
+        tick = Decimal(spec.tick_size)
+        self.p0 = max(1, int(Decimal(spec.price) / tick))
+        self.gap = max(1, round(self.p0 * 2.5e-5))  # mean spacing of levels, in ticks
+        self.sd = self.p0 * 3.5e-5  # fair-value move per step (about 1 %/hour at 50 ms steps)
+        self.activity = spec.activity
+        usd = float(spec.price) * _QUOTE_USD.get(spec.quote, 1.0)
+        if spec.contract_size is not None:
+            step_usd = float(spec.contract_size)
+        else:
+            step_usd = max(1e-12, usd * float(spec.step_size))
+        self.lot = max(1.0, 4000.0 * spec.activity / step_usd)  # median level size, steps
+        self.trade_lot = max(1.0, 600.0 / step_usd)  # median taker order, steps
+
+        if self.futures:
+            self.last_id = 500_000_000_000 + rng.randrange(10**11)
+        else:
+            self.last_id = 4_000_000_000 + rng.randrange(10**9)
+        self.trade_id = rng.randrange(10**8, 10**9)  # next trade id
+        self.agg_id = rng.randrange(10**8, 5 * 10**8)  # next aggregate trade id
+
+        self.bids: dict[int, int] = {}
+        self.asks: dict[int, int] = {}
+        self.bids_px: list[int] = []  # ascending; best bid is the last element
+        self.asks_px: list[int] = []  # ascending; best ask is the first element
+        self._seed_book()
+        self.fair = float(self.p0)
+        self.base_id = self.last_id  # book_at can rebuild any id >= base_id
+        self.history: deque[Update] = deque()
+        self.step_no = 0
+        self.now = start_ms
+        self.last_update_time = start_ms
+        self.top = self._top()
+
+        # Per-step outputs, read by the server right after step().
+        self.step_trades: list[AggTrade] = []
+        self.step_tops: list[tuple[int, int, int, int, int]] = []  # (uid, bid, bq, ask, aq)
+        self.step_closed: list[tuple[str, Candle]] = []
+
+        self.last_price = self.p0
+        self.last_qty = max(1, round(self.trade_lot))
+        self._init_candles(start_ms)
+
+    # ----------------------------------------------------------------- book primitives
+    def _sample_qty(self, scale: float) -> int:
+        return max(1, int(scale * self.rng.lognormvariate(0.0, 0.9)))
+
+    def _seed_book(self) -> None:
+        rng = self.rng
+        spread = rng.randint(1, max(1, self.gap // 3))
+        bid = max(1, self.p0 - spread // 2)
+        ask = bid + spread
+        wide = max(1, 2 * self.gap - 1)
+        px = bid
+        for _ in range(rng.randint(150, 250)):
+            if px < 1:
+                break
+            self.bids[px] = self._sample_qty(self.lot)
+            px -= rng.randint(1, wide)
+        px = ask
+        for _ in range(rng.randint(150, 250)):
+            self.asks[px] = self._sample_qty(self.lot)
+            px += rng.randint(1, wide)
+        self.bids_px = sorted(self.bids)
+        self.asks_px = sorted(self.asks)
+
+    def _set(self, side: int, px: int, qty: int, changes: list[Change]) -> None:
+        if side == BID:
+            book, pxs = self.bids, self.bids_px
+        else:
+            book, pxs = self.asks, self.asks_px
+        old = book.get(px, 0)
+        if qty == old:
+            return
+        if qty:
+            if not old:
+                insort(pxs, px)
+            book[px] = qty
+        else:
+            del book[px]
+            del pxs[bisect_left(pxs, px)]
+        changes.append((side, px, old, qty))
+
+    def _top(self) -> tuple[int, int, int, int]:
+        bb = self.bids_px[-1]
+        ba = self.asks_px[0]
+        return (bb, self.bids[bb], ba, self.asks[ba])
+
+    def _commit(self, changes: list[Change]) -> int:
+        """Turn a batch of level changes into one internal update with a fresh id."""
+        uid = self.last_id + (self.rng.randint(2, 40) if self.futures else 1)
+        self.last_id = uid
+        self.last_update_time = self.now
+        self.history.append((uid, self.step_no, self.now, tuple(changes)))
+        top = self._top()
+        if top != self.top:
+            self.top = top
+            self.step_tops.append((uid, *top))
+        return uid
+
+    # ----------------------------------------------------------------- dynamics
+    def step(self, step_no: int, now_ms: int) -> None:
+        self.step_no = step_no
+        self.now = now_ms
+        self.step_trades = []
+        self.step_tops = []
+        self.step_closed = []
+        self._roll_candles(now_ms)
+        rng = self.rng
+        self.fair += rng.gauss(0.0, self.sd) + 0.001 * (self.p0 - self.fair)
+        self.fair = max(self.fair, 0.2 * self.p0, 3.0 * self.gap)
+        half = self.gap / 2
+        if self.asks_px[0] < self.fair - half:
+            self._take(True, limit=math.floor(self.fair), qty=None, max_levels=4)
+        elif self.bids_px[-1] > self.fair + half:
+            self._take(False, limit=math.ceil(self.fair), qty=None, max_levels=4)
+        lam = 0.9 * self.activity
+        p_more = lam / (1.0 + lam)
+        while rng.random() < p_more:
+            self._random_event()
+        self._refill_spread()
+        self._maintain_depth()
+        cutoff = step_no - self.history_steps
+        hist = self.history
+        while hist and hist[0][1] <= cutoff:
+            self.base_id = hist.popleft()[0]
+
+    def _random_event(self) -> None:
+        rng = self.rng
+        r = rng.random()
+        side = BID if rng.random() < 0.5 else ASK
+        changes: list[Change] = []
+        if r < 0.40:  # new order / add to a level near the touch
+            offset = int(rng.expovariate(1 / 6)) * self.gap + rng.randint(0, self.gap - 1)
+            px = self.bids_px[-1] - offset if side == BID else self.asks_px[0] + offset
+            if px < 1:
+                return
+            book = self.bids if side == BID else self.asks
+            self._set(side, px, book.get(px, 0) + self._sample_qty(self.lot), changes)
+        elif r < 0.70:  # cancel, fully or partly, near the touch
+            pxs = self.bids_px if side == BID else self.asks_px
+            if len(pxs) < 20:
+                return
+            i = min(len(pxs) - 1, int(rng.expovariate(1 / 8)))
+            px = pxs[-1 - i] if side == BID else pxs[i]
+            book = self.bids if side == BID else self.asks
+            old = book[px]
+            new = 0 if (old == 1 or rng.random() < 0.4) else rng.randint(1, old - 1)
+            self._set(side, px, new, changes)
+        elif r < 0.88:  # taker order, side leaning toward the fair value
+            mid = (self.bids_px[-1] + self.asks_px[0]) / 2
+            lean = max(-0.3, min(0.3, (self.fair - mid) / (4 * self.gap)))
+            buy = rng.random() < 0.5 + lean
+            self._take(buy, limit=None, qty=self._sample_qty(self.trade_lot), max_levels=2)
+            return
+        else:  # requote somewhere deeper in the book
+            pxs = self.bids_px if side == BID else self.asks_px
+            px = pxs[rng.randrange(len(pxs))]
+            self._set(side, px, self._sample_qty(self.lot), changes)
+        if changes:
+            self._commit(changes)
+
+    def _take(self, buy: bool, limit: int | None, qty: int | None, max_levels: int) -> None:
+        """A taker order walking the opposite side; one internal update, one aggTrade per level."""
+        side = ASK if buy else BID
+        pxs = self.asks_px if buy else self.bids_px
+        book = self.asks if buy else self.bids
+        changes: list[Change] = []
+        fills: list[tuple[int, int]] = []
+        remaining = qty
+        while len(fills) < max_levels and len(pxs) > 20:
+            px = pxs[0] if buy else pxs[-1]
+            if limit is not None and (px > limit if buy else px < limit):
+                break
+            avail = book[px]
+            fill = avail if remaining is None else min(remaining, avail)
+            self._set(side, px, avail - fill, changes)
+            fills.append((px, fill))
+            if remaining is not None:
+                remaining -= fill
+                if remaining <= 0:
+                    break
+        if not changes:
+            return
+        uid = self._commit(changes)
+        for px, fill in fills:
+            self._record_trade(px, fill, not buy, uid)
+
+    def _refill_spread(self) -> None:
+        """Market makers step into a wide spread, on the side that is further from fair."""
+        tight = max(1, self.gap // 3)
+        rng = self.rng
+        for _ in range(3):
+            bb = self.bids_px[-1]
+            ba = self.asks_px[0]
+            if ba - bb <= tight:
+                return
+            changes: list[Change] = []
+            if self.fair - bb > ba - self.fair:
+                px = max(bb + 1, ba - rng.randint(1, tight))
+                self._set(BID, px, self._sample_qty(self.lot), changes)
+            else:
+                px = min(ba - 1, bb + rng.randint(1, tight))
+                self._set(ASK, px, self._sample_qty(self.lot), changes)
+            if changes:
+                self._commit(changes)
+
+    def _maintain_depth(self) -> None:
+        """Keep 120-300 levels per side: drop the deepest levels or extend the far end."""
+        rng = self.rng
+        wide = max(1, 2 * self.gap - 1)
+        for side in (BID, ASK):
+            pxs = self.bids_px if side == BID else self.asks_px
+            changes: list[Change] = []
+            if len(pxs) > 300:
+                excess = len(pxs) - 280
+                far = pxs[:excess] if side == BID else pxs[-excess:]
+                for px in list(far):
+                    self._set(side, px, 0, changes)
+            elif len(pxs) < 120:
+                px = pxs[0] if side == BID else pxs[-1]
+                for _ in range(10):
+                    px = px - rng.randint(1, wide) if side == BID else px + rng.randint(1, wide)
+                    if px < 1:
+                        break
+                    self._set(side, px, self._sample_qty(self.lot), changes)
+            if changes:
+                self._commit(changes)
+
+    # ----------------------------------------------------------------- trades, candles, stats
+    def _record_trade(self, px: int, qty: int, buyer_maker: bool, uid: int) -> None:
+        rng = self.rng
+        k = min(qty, rng.randint(1, 3))
+        parts: list[tuple[int, int]] = []
+        left = qty
+        first = self.trade_id
+        for i in range(k):
+            part = left if i == k - 1 else rng.randint(1, left - (k - 1 - i))
+            parts.append((self.trade_id, part))
+            self.trade_id += 1
+            left -= part
+        agg = AggTrade(self.agg_id, px, qty, first, self.trade_id - 1, self.now, buyer_maker,
+                       tuple(parts), uid)
+        self.agg_id += 1
+        self.step_trades.append(agg)
+        self.last_price = px
+        self.last_qty = parts[-1][1]
+        quote = self.fmt.quote_units(px, qty)
+        taker_buy = not buyer_maker
+        last = agg.last_id
+        for c in self.forming_list:
+            if c[K_N] == 0:
+                c[K_O] = c[K_H] = c[K_L] = px
+                c[K_F] = first
+            elif px > c[K_H]:
+                c[K_H] = px
+            elif px < c[K_L]:
+                c[K_L] = px
+            c[K_C] = px
+            c[K_V] += qty
+            c[K_Q] += quote
+            c[K_N] += k
+            c[K_LID] = last
+            if taker_buy:
+                c[K_TBV] += qty
+                c[K_TBQ] += quote
+        st = self.stats
+        if px > st.h:
+            st.h = px
+        if px < st.l:
+            st.l = px
+        st.c = px
+        st.last_qty = self.last_qty
+        st.v += qty
+        st.q += quote
+        st.n += k
+        st.last_id = last
+        if st.first_id < 0:
+            st.first_id = first
+        st.changed = True
+
+    def _hist_params(self) -> HistoryParams:
+        trades_per_hour = 72000 * 0.25 * self.activity
+        return HistoryParams(self.p0, trades_per_hour * self.trade_lot * 1.3, self.trade_lot,
+                             self.fmt.quote_units)
+
+    def _init_candles(self, start_ms: int) -> None:
+        hp = self._hist_params()
+        self.hist_params = hp
+        self.forming: dict[str, Candle] = {}
+        self.closed: dict[str, deque[Candle]] = {}
+        # Per interval: generated history newest-first plus the generator's resume state.
+        self.hist: dict[str, list[Candle]] = {}
+        self._hist_rng: dict[str, random.Random] = {}
+        for interval in self.cfg.intervals:
+            rng = random.Random(f"{self.seed}/{self.cfg.name}/{self.symbol}/kline/{interval}")
+            self._hist_rng[interval] = rng
+            self.forming[interval] = forming_candle(rng, interval, start_ms, self.p0, hp,
+                                                    self.trade_id - 1)
+            self.closed[interval] = deque(maxlen=2000)
+            self.hist[interval] = []
+        self.forming_list = list(self.forming.values())
+        self._init_stats(start_ms)
+
+    def history_candles(self, interval: str, count: int) -> list[Candle]:
+        """Pre-start closed candles, newest first, generated lazily and deterministically."""
+        hist = self.hist[interval]
+        if len(hist) < count:
+            rng = self._hist_rng[interval]
+            if hist:
+                first_open, price, tid = hist[-1][K_T], hist[-1][K_O], hist[-1][K_F] - 1
+            else:
+                f = self._forming0(interval)
+                first_open, price = f[K_T], f[K_O]
+                tid = (f[K_F] - 1) if f[K_F] >= 0 else self.trade_id - 1
+            if tid < 0:
+                tid = self.trade_id - 1
+            more = backward_history(rng, interval, first_open, price, count - len(hist),
+                                    self.hist_params, tid)
+            hist.extend(reversed(more))
+        return hist[:count]
+
+    def _forming0(self, interval: str) -> Candle:
+        """The first live candle (the one open at start) of ``interval``."""
+        closed = self.closed[interval]
+        if closed:
+            return closed[0]
+        return self.forming[interval]
+
+    def _init_stats(self, start_ms: int) -> None:
+        st = self.stats = Stats24h()
+        hourly = list(reversed(self.history_candles("1h", 23))) + [self.forming["1h"]]
+        st.o = hourly[0][K_O]
+        st.h = max(c[K_H] for c in hourly)
+        st.l = min(c[K_L] for c in hourly)
+        st.c = self.p0
+        st.v = sum(c[K_V] for c in hourly)
+        st.q = sum(c[K_Q] for c in hourly)
+        st.n = sum(c[K_N] for c in hourly)
+        ids = [c[K_F] for c in hourly if c[K_F] >= 0]
+        st.first_id = min(ids) if ids else -1
+        st.last_id = self.trade_id - 1 if st.n else -1
+        st.last_qty = self.last_qty
+
+    def _roll_candles(self, now_ms: int) -> None:
+        for interval, c in self.forming.items():
+            if now_ms <= c[K_CT]:
+                continue
+            closed = self.closed[interval]
+            closed.append(c)
+            self.step_closed.append((interval, c))
+            # Candles without trades in between still exist, with the previous close.
+            nxt = next_open(interval, c[K_T])
+            target = candle_open(interval, now_ms)
+            while nxt < target:
+                closed.append(empty_candle(interval, nxt, c[K_C]))
+                nxt = next_open(interval, nxt)
+            self.forming[interval] = empty_candle(interval, target, c[K_C])
+        self.forming_list = list(self.forming.values())
+
+    def klines(self, interval: str, limit: int, start: int | None, end: int | None,
+               ) -> list[Candle]:
+        """REST klines: history + live closed + forming, filtered like the exchange does."""
+        live = list(self.closed[interval]) + [self.forming[interval]]
+        need = limit + len(live) + 2
+        if start is not None:
+            # Enough history to reach back to startTime, bounded by the generator's budget.
+            oldest_live = live[0][K_T]
+            size = max(1, next_open(interval, oldest_live) - oldest_live)
+            need = max(need, min(1500, (oldest_live - start) // size + limit + 2))
+        hist = list(reversed(self.history_candles(interval, min(max(need, limit), 1500))))
+        rows = hist + live
+        if start is not None:
+            rows = [c for c in rows if c[K_T] >= start]
+        if end is not None:
+            rows = [c for c in rows if c[K_T] <= end]
+        if start is not None:
+            return rows[:limit]
+        return rows[-limit:]
+
+    # ----------------------------------------------------------------- queries
+    def snapshot(self, limit: int) -> tuple[int, list[list[str]], list[list[str]]]:
+        """(lastUpdateId, bids, asks) at the current internal id, best first, ``limit`` deep."""
+        price, qty = self.fmt.price, self.fmt.qty
+        bids = [[price(p), qty(self.bids[p])] for p in reversed(self.bids_px[-limit:])]
+        asks = [[price(p), qty(self.asks[p])] for p in self.asks_px[:limit]]
+        return self.last_id, bids, asks
+
+    def top_levels(self, n: int) -> tuple[list[list[str]], list[list[str]]]:
+        return self.snapshot(n)[1:]
+
+    def changes_since(self, after_id: int) -> DiffWindow | None:
+        """Aggregate every internal update with id > after_id (last write per level wins)."""
+        hist = self.history
+        if not hist or hist[-1][0] <= after_id:
+            return None
+        start = len(hist)
+        for i in range(len(hist) - 1, -1, -1):
+            if hist[i][0] <= after_id:
+                break
+            start = i
+        bids: dict[int, int] = {}
+        asks: dict[int, int] = {}
+        for i in range(start, len(hist)):
+            for side, px, _old, new in hist[i][3]:
+                if side == BID:
+                    bids[px] = new
+                else:
+                    asks[px] = new
+        return DiffWindow(hist[start][0], hist[-1][0], hist[-1][2], bids, asks)
+
+    def book_at(self, update_id: int) -> BookState:
+        """Exact full book after internal update ``update_id`` (or the last id before it)."""
+        if update_id > self.last_id:
+            raise ValueError(f"{self.symbol}: update id {update_id} is in the future "
+                             f"(current {self.last_id})")
+        if update_id < self.base_id:
+            raise LookupError(f"{self.symbol}: update id {update_id} is older than the kept "
+                              f"history (oldest {self.base_id})")
+        bids = dict(self.bids)
+        asks = dict(self.asks)
+        state_id = self.base_id  # if every retained update is newer than update_id
+        for uid, _step, _t, changes in reversed(self.history):
+            if uid <= update_id:
+                state_id = uid
+                break
+            for side, px, old, _new in reversed(changes):
+                book = bids if side == BID else asks
+                if old:
+                    book[px] = old
+                else:
+                    book.pop(px, None)
+        price, qty = self.fmt.price, self.fmt.qty
+        return BookState(
+            self.symbol,
+            state_id,
+            tuple((price(p), qty(bids[p])) for p in sorted(bids, reverse=True)),
+            tuple((price(p), qty(asks[p])) for p in sorted(asks)),
+        )
+
+
+class MarketModel:
+    """All symbols of one market, stepped together."""
+
+    def __init__(self, cfg: MarketConfig, seed: int, symbols: list[str] | None, start_ms: int,
+                 history_steps: int) -> None:
+        self.cfg = cfg
+        self.seed = seed
+        names = symbols if symbols is not None else [s.symbol for s in cfg.universe]
+        if not names:
+            raise ValueError("at least one symbol is required")
+        self.symbols: dict[str, SymbolModel] = {}
+        for name in names:
+            name = name.upper()
+            spec = make_spec(cfg, name, seed)
+            self.symbols[name] = SymbolModel(spec, cfg, seed, start_ms, history_steps)
+        self.step_no = 0
+        self.now = start_ms
+
+    def step(self, now_ms: int) -> None:
+        self.step_no += 1
+        self.now = now_ms
+        for sm in self.symbols.values():
+            sm.step(self.step_no, now_ms)
+
+
+
+__all__ = ["BID", "ASK", "HOUR", "AggTrade", "BookState", "DiffWindow", "MarketModel",
+           "SymbolModel", "Stats24h", "make_spec"]
