@@ -25,6 +25,7 @@ from decimal import Decimal
 from tuimon.sim.fmt import SymbolFormat
 from tuimon.sim.klines import (
     HOUR,
+    INTERVAL_MS,
     K_C,
     K_CT,
     K_F,
@@ -50,6 +51,7 @@ from tuimon.sim.markets import MarketConfig, SymbolSpec
 
 BID = 0
 ASK = 1
+MAX_HISTORY = 1500  # pre-start candles per interval (futures klines max limit)
 
 # Rough USD value of the quote assets, used only to size orders in a realistic way.
 _QUOTE_USD = {"USDT": 1.0, "USDC": 1.0, "USD": 1.0, "FDUSD": 1.0, "BTC": 95000.0,
@@ -444,7 +446,7 @@ class SymbolModel:
             self._hist_rng[interval] = rng
             self.forming[interval] = forming_candle(rng, interval, start_ms, self.p0, hp,
                                                     self.trade_id - 1)
-            self.closed[interval] = deque(maxlen=2000)
+            self.closed[interval] = deque(maxlen=MAX_HISTORY + 100)
             self.hist[interval] = []
         self.forming_list = list(self.forming.values())
         self._init_stats(start_ms)
@@ -509,13 +511,20 @@ class SymbolModel:
                ) -> list[Candle]:
         """REST klines: history + live closed + forming, filtered like the exchange does."""
         live = list(self.closed[interval]) + [self.forming[interval]]
-        need = limit + len(live) + 2
+        oldest_live = live[0][K_T]
+        size = INTERVAL_MS[interval]
+        # Generate just enough history to cover the request (at most MAX_HISTORY candles,
+        # which plays the role of the listing date).
+        need = limit
         if start is not None:
-            # Enough history to reach back to startTime, bounded by the generator's budget.
-            oldest_live = live[0][K_T]
-            size = max(1, next_open(interval, oldest_live) - oldest_live)
-            need = max(need, min(1500, (oldest_live - start) // size + limit + 2))
-        hist = list(reversed(self.history_candles(interval, min(max(need, limit), 1500))))
+            need = max(need, (oldest_live - start) // size + 2)
+        if end is not None:
+            need = max(need, (oldest_live - end) // size + limit + 2)
+        need = max(0, min(need, MAX_HISTORY))
+        closed = self.closed[interval]
+        if closed.maxlen is not None and len(closed) >= closed.maxlen:
+            need = 0  # live candles alone cover every limit; history is no longer adjacent
+        hist = list(reversed(self.history_candles(interval, need)))
         rows = hist + live
         if start is not None:
             rows = [c for c in rows if c[K_T] >= start]
