@@ -1,0 +1,493 @@
+"""TuimonApp: key bindings, UI state, the feed worker and the one frame timer.
+
+Data path: the feed (an asyncio task owned by this app) writes into the Store and marks topics
+dirty; one app timer (``--fps``, default 10 Hz) calls :meth:`TuimonApp.flush_frame`, which takes
+the dirty topics once and lets each visible pane re-read only what changed, inside one
+``batch_update``. Nothing else moves data to the screen.
+
+UI state (selected symbol, interval, watchlist) lives in this app's reactives; their watchers
+push it to the panes at once (a symbol switch repaints ladder and sparkline in the same turn)
+and hand the feed a new :class:`~tuimon.feeds.market.Watch` without awaiting the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import ClassVar, Protocol
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable
+from textual.worker import Worker, WorkerState
+
+from tuimon.clock import Clock, SystemClock
+from tuimon.config import MAX_WATCHLIST, ConfigError, MarketPrefs, Settings, save_config
+from tuimon.feeds.market import FeedError, Watch
+from tuimon.feeds.rest import RestError
+from tuimon.protocol.models import SymbolInfo
+from tuimon.resources import style_paths
+from tuimon.store import Store
+from tuimon.ui.commands import SymbolCommands
+from tuimon.ui.logbridge import CapturedLog
+from tuimon.ui.screens.help import HelpScreen
+from tuimon.ui.screens.main import MainScreen
+from tuimon.ui.screens.search import SearchScreen
+from tuimon.ui.widgets.ticker_grid import TickerGrid
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WATCH_COUNT = 20
+FALLBACK_WATCHLIST = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT")
+
+
+class FeedLike(Protocol):
+    """What the app needs from :class:`tuimon.feeds.market.MarketFeed` (tests pass fakes)."""
+
+    async def load_symbols(self) -> dict[str, SymbolInfo]:
+        """Fetch exchangeInfo into the store."""
+        ...
+
+    async def top_symbols(self, count: int = 20, quote: str = "USDT") -> list[str]:
+        """Most traded symbols by quote volume."""
+        ...
+
+    def check_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """Normalise symbols; raise FeedError naming unknown ones."""
+        ...
+
+    def set_watch(self, watch: Watch) -> None:
+        """Change what is streamed (synchronous, non-blocking)."""
+        ...
+
+    async def wait_failed(self) -> BaseException:
+        """Resolve when a connection gave up."""
+        ...
+
+    async def close(self) -> None:
+        """Close every socket and task."""
+        ...
+
+
+MAIN_ONLY_ACTIONS = frozenset(
+    {
+        "help",
+        "search",
+        "remove",
+        "select_next",
+        "select_previous",
+        "select_row",
+        "next_interval",
+        "previous_interval",
+        "cycle_sort",
+        "reverse_sort",
+    }
+)
+"""Actions that act on the main screen; a modal on top disables them."""
+
+
+class TuimonApp(App[None]):
+    """The monitor."""
+
+    TITLE = "tuimon"
+    INTERVALS: ClassVar[tuple[str, ...]] = ("1m", "5m", "15m", "1h", "4h", "1d")
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (140, "-wide"),
+    ]
+    """Wide = the full grid fits beside a 60-column ladder."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (36, "-tall")]
+    COMMANDS = App.COMMANDS | {SymbolCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "help", "Help: this list"),
+        Binding("slash", "search", "Search any symbol, watch and select it"),
+        Binding("a", "search", "Add a symbol to the watchlist (search)"),
+        Binding("d", "remove", "Remove the selected symbol from the watchlist"),
+        Binding("j,down", "select_next", "Next symbol"),
+        Binding("k,up", "select_previous", "Previous symbol"),
+        *(
+            Binding(key, f"select_row({10 if key == '0' else key})", "Select row 1-9, 0 = 10th")
+            for key in "1234567890"
+        ),
+        Binding("i", "next_interval", "Next kline interval (1m 5m 15m 1h 4h 1d)"),
+        Binding("I", "previous_interval", "Previous kline interval"),
+        Binding("s", "cycle_sort", "Sort the grid by the next column"),
+        Binding("r", "reverse_sort", "Reverse the sort order"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("shift+tab", "focus_previous", "Previous pane", show=False),
+    ]
+
+    symbol: var[str | None] = var(None, init=False)
+    """The selected symbol: its book and klines are streamed and shown."""
+    interval: var[str] = var("1m", init=False)
+    """Kline interval of the sparkline."""
+    watchlist: var[tuple[str, ...]] = var((), init=False)
+    """Watched symbols in the user's order (the grid rows)."""
+
+    class WatchChanged(Message):
+        """The app asked the feed to stream something else."""
+
+        def __init__(self, watch: Watch) -> None:
+            super().__init__()
+            self.watch = watch
+
+    class FeedReady(Message):
+        """Symbols are loaded and the watchlist is streaming."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        feed: FeedLike | None = None,
+        clock: Clock | None = None,
+        live: bool = True,
+        rest_base: str = "",
+        log_capture: CapturedLog | None = None,
+    ) -> None:
+        super().__init__(css_path=style_paths(), watch_css=False)
+        self.log_capture = log_capture
+        self._warnings_seen = 0
+        self.settings = settings
+        self.store = store
+        self.feed = feed
+        self.clock: Clock = clock or SystemClock()
+        self.live = live
+        self.rest_base = rest_base
+        self.main = MainScreen(store, self.clock)
+        self.frame_timer: Timer | None = None
+        self.frames = 0
+        """Frames flushed so far (tests and the benchmark read it)."""
+        self.first_live_frame: float | None = None
+        """Monotonic time of the first frame that showed tickers (launch-time benchmark)."""
+        self.exit_message: str | None = None
+        """One line for stderr after the terminal is restored (fatal start-up problems)."""
+        self._pending: set[str] = set()
+        self._feed_ready = False
+        self._closing = False
+        self._watchlist_edited = False
+        self._last_watch: Watch | None = None
+        self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
+        selected = settings.selected if settings.selected in settings.watchlist else None
+        if selected is None and settings.watchlist:
+            selected = settings.watchlist[0]
+        self.set_reactive(TuimonApp.symbol, selected)
+        self.set_reactive(TuimonApp.interval, settings.interval)
+
+    # ------------------------------------------------------------------ lifetime
+
+    def get_default_screen(self) -> Screen[None]:
+        """The main screen is the base of the stack."""
+        return self.main
+
+    def main_ready(self) -> None:
+        """The main screen and its panes are mounted: push the initial state, start the
+        frame timer and (when live) the feed."""
+        self._push_watchlist()
+        self._push_view()
+        self.frame_timer = self.set_interval(
+            1 / max(0.5, self.settings.fps), self.flush_frame, name="frame", pause=not self.live
+        )
+        for problem in self.settings.problems:
+            self.main.health.note(problem)
+            self.notify(problem, title="config", severity="warning", timeout=10)
+        if self.live and self.feed is not None:
+            self.main.health.note(f"loading symbols from {self.rest_base or 'the exchange'}…")
+            self.run_worker(
+                self._run_feed(), name="feed", group="feed", exclusive=True, exit_on_error=False
+            )
+        self.flush_frame()
+
+    async def _run_feed(self) -> None:
+        """Load symbols, choose the watchlist, start streaming, then watch for a failure."""
+        feed = self.feed
+        assert feed is not None
+        try:
+            await feed.load_symbols()
+        except (FeedError, RestError) as exc:
+            where = self.rest_base or "the exchange"
+            await self.shutdown(1, f"cannot load exchangeInfo from {where}: {exc}")
+            return
+        watchlist = list(self.watchlist)
+        if self.settings.symbols_from_cli:
+            try:
+                watchlist = feed.check_symbols(watchlist)
+            except FeedError as exc:
+                await self.shutdown(2, str(exc))
+                return
+        elif watchlist:
+            known = self.store.symbols
+            unknown = [s for s in watchlist if s not in known]
+            if unknown:
+                watchlist = [s for s in watchlist if s in known]
+                self.main.health.note(f"dropped unknown symbols from config: {' '.join(unknown)}")
+        if not watchlist:
+            try:
+                watchlist = await feed.top_symbols(DEFAULT_WATCH_COUNT)
+            except Exception as exc:  # noqa: BLE001 - a default list is a nicety, never fatal
+                self.main.health.note(f"top symbols unavailable ({exc}); using a fixed list")
+            if not watchlist:
+                watchlist = [s for s in FALLBACK_WATCHLIST if s in self.store.symbols]
+                watchlist = watchlist or sorted(self.store.symbols)[:DEFAULT_WATCH_COUNT]
+        self._feed_ready = True
+        self.main.health.note("")
+        self.watchlist = tuple(watchlist)
+        self._apply_watch()
+        self.post_message(self.FeedReady())
+        failure = await feed.wait_failed()
+        self.main.health.note(f"market feed stopped: {failure}")
+        self.notify(f"market feed stopped: {failure}", severity="error", timeout=30)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A crashed feed worker is shown, never silently ignored."""
+        if event.worker.group == "feed" and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.main.health.note(f"market feed crashed: {error!r}")
+            log.error("market feed crashed", exc_info=error)
+
+    async def shutdown(self, code: int = 0, message: str | None = None) -> None:
+        """Save preferences, close the feed's sockets, exit with ``code``."""
+        if self._closing:
+            return
+        self._closing = True
+        if self.frame_timer is not None:
+            self.frame_timer.stop()
+        if code == 0:
+            self.save_prefs()
+        if self.feed is not None:
+            try:
+                await self.feed.close()
+            except Exception:  # noqa: BLE001 - exiting anyway; say why in the log only
+                log.exception("closing the market feed")
+        self.exit_message = message
+        self.exit(return_code=code)
+
+    async def action_quit(self) -> None:
+        """Quit cleanly: sockets closed, exit status 0."""
+        await self.shutdown(0)
+
+    # ------------------------------------------------------------------ the frame
+
+    def flush_frame(self) -> None:
+        """Take the dirty topics once and repaint what changed (the only data→screen path)."""
+        dirty = self.store.take_dirty()
+        if self.screen is not self.main:
+            self._pending |= dirty  # a modal is up: catch up when the main screen returns
+            return
+        if self._pending:
+            dirty |= self._pending
+            self._pending = set()
+        now = self.clock.monotonic()
+        capture = self.log_capture
+        if capture is not None and capture.warnings != self._warnings_seen:
+            self._warnings_seen = capture.warnings
+            self.main.health.note(capture.latest_warning())
+        with self.batch_update():
+            self.main.flush(dirty, now)
+        self.frames += 1
+        if self.first_live_frame is None and self.store.tickers:
+            self.first_live_frame = now
+
+    def on_screen_resume(self) -> None:
+        """Back on the main screen: show what changed behind the modal at once."""
+        if self.screen is self.main and self.is_mounted:
+            self.flush_frame()
+
+    # ------------------------------------------------------------------ state → panes, feed
+
+    def watch_watchlist(self) -> None:
+        """Grid rows follow the watchlist; the selection stays valid."""
+        self._push_watchlist()
+        if self.watchlist and self.symbol not in self.watchlist:
+            self.symbol = self.watchlist[0]
+        elif not self.watchlist:
+            self.symbol = None
+        self._apply_watch()
+
+    def watch_symbol(self) -> None:
+        """Ladder and sparkline switch in this turn; the feed re-subscribes."""
+        self._push_view()
+        self._apply_watch()
+
+    def watch_interval(self) -> None:
+        """Sparkline switches interval; the feed re-subscribes klines."""
+        self._push_view()
+        self._apply_watch()
+
+    def _push_watchlist(self) -> None:
+        self.main.grid.set_symbols(self.watchlist)
+
+    def _push_view(self) -> None:
+        main = self.main
+        main.grid.select(self.symbol)
+        with self.batch_update():
+            main.ladder.set_symbol(self.symbol)
+            main.spark.set_view(self.symbol, self.interval)
+
+    def current_watch(self) -> Watch:
+        """What should be streamed now: tickers for all, book and klines for the selection."""
+        selected = frozenset({self.symbol}) if self.symbol else frozenset()
+        return Watch(
+            tickers=frozenset(self.watchlist),
+            books=selected,
+            klines=selected,
+            interval=self.interval,
+        )
+
+    def _apply_watch(self) -> None:
+        if self.feed is not None and not self._feed_ready:
+            return  # the feed starts streaming once symbols are loaded (see _run_feed)
+        watch = self.current_watch()
+        if watch == self._last_watch:
+            return
+        self._last_watch = watch
+        if self.feed is not None:
+            self.feed.set_watch(watch)
+        self.post_message(self.WatchChanged(watch))
+
+    # ------------------------------------------------------------------ selection
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The grid's cursor is the selection."""
+        if isinstance(event.data_table, TickerGrid) and event.row_key.value:
+            self.symbol = event.row_key.value
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Click a header to sort by it (again to reverse)."""
+        grid = self.main.grid
+        column = event.column_key.value
+        if grid.sort_column == column:
+            grid.reverse_sort()
+        else:
+            grid.set_sort(column)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Main-screen actions are off while a modal (help, search) is up."""
+        return action not in MAIN_ONLY_ACTIONS or self.screen is self.main
+
+    def _step(self, delta: int) -> None:
+        order = self.main.grid.order
+        if not order:
+            return
+        if self.symbol not in order:
+            self.symbol = order[0]
+            return
+        index = order.index(self.symbol) + delta
+        self.symbol = order[max(0, min(len(order) - 1, index))]
+
+    def action_select_next(self) -> None:
+        """Next row of the grid."""
+        self._step(1)
+
+    def action_select_previous(self) -> None:
+        """Previous row of the grid."""
+        self._step(-1)
+
+    def action_select_row(self, row: int) -> None:
+        """Row N (1-based) of the grid."""
+        order = self.main.grid.order
+        if 1 <= row <= len(order):
+            self.symbol = order[row - 1]
+        else:
+            self.bell()
+
+    # ------------------------------------------------------------------ watchlist
+
+    def action_search(self) -> None:
+        """Search every symbol of the market; the pick is watched and selected."""
+
+        def picked(symbol: str | None) -> None:
+            if symbol:
+                self.add_symbol(symbol)
+
+        self.push_screen(SearchScreen(self.store.symbols, self.watchlist), picked)
+
+    def add_symbol(self, symbol: str) -> None:
+        """Watch a symbol (if new) and select it."""
+        symbol = symbol.strip().upper()
+        if self.store.symbols and symbol not in self.store.symbols:
+            self.notify(f"unknown symbol on {self.store.market}: {symbol}", severity="error")
+            return
+        if symbol not in self.watchlist:
+            if len(self.watchlist) >= MAX_WATCHLIST:
+                self.notify(f"watchlist is full ({MAX_WATCHLIST})", severity="warning")
+                return
+            self._watchlist_edited = True
+            self.watchlist = (*self.watchlist, symbol)
+            self.save_prefs()
+        self.symbol = symbol
+
+    def action_remove(self) -> None:
+        """Stop watching the selected symbol; the next row becomes selected."""
+        symbol = self.symbol
+        if symbol is None or symbol not in self.watchlist:
+            self.bell()
+            return
+        if len(self.watchlist) == 1:
+            self.notify("the watchlist cannot be empty", severity="warning")
+            return
+        order = self.main.grid.order
+        index = order.index(symbol) if symbol in order else 0
+        rest = [s for s in order if s != symbol]
+        self._watchlist_edited = True
+        self.symbol = rest[min(index, len(rest) - 1)]
+        self.watchlist = tuple(s for s in self.watchlist if s != symbol)
+        self.save_prefs()
+
+    def save_prefs(self) -> None:
+        """Persist watchlist and selection (unless the watchlist is a one-off from the CLI)."""
+        path = self.settings.config_path
+        if path is None or not self.watchlist:
+            return
+        if self.settings.symbols_from_cli and not self._watchlist_edited:
+            return
+        config = self.settings.config.with_prefs(
+            self.store.market, MarketPrefs(watchlist=self.watchlist, selected=self.symbol)
+        )
+        try:
+            save_config(path, config)
+        except ConfigError as exc:
+            self.notify(str(exc), title="config", severity="error")
+            return
+        self.settings = replace(self.settings, config=config)
+
+    # ------------------------------------------------------------------ interval, sort, help
+
+    def set_interval_to(self, interval: str) -> None:
+        """Switch the kline interval."""
+        self.interval = interval
+
+    def _shift_interval(self, delta: int) -> None:
+        intervals = self.INTERVALS
+        if self.interval in intervals:
+            index = intervals.index(self.interval) + delta
+        else:
+            index = 0 if delta > 0 else -1
+        self.interval = intervals[index % len(intervals)]
+
+    def action_next_interval(self) -> None:
+        """1m → 5m → 15m → 1h → 4h → 1d → 1m."""
+        self._shift_interval(1)
+
+    def action_previous_interval(self) -> None:
+        """The other way round."""
+        self._shift_interval(-1)
+
+    def action_cycle_sort(self) -> None:
+        """Sort the grid by the next column (then back to watchlist order)."""
+        self.main.grid.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        """Flip the grid's sort order."""
+        self.main.grid.reverse_sort()
+
+    def action_help(self) -> None:
+        """Every binding, generated from BINDINGS."""
+        self.push_screen(HelpScreen())

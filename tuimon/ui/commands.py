@@ -1,0 +1,66 @@
+"""Command-palette provider: watch any symbol of the market, switch interval, sort."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tuimon.ui.app import TuimonApp
+
+MAX_HITS = 40
+
+
+class SymbolCommands(Provider):
+    """``Watch ETHUSDT`` for every symbol in exchangeInfo, plus intervals."""
+
+    @property
+    def tuimon(self) -> TuimonApp:
+        """The app, typed."""
+        from tuimon.ui.app import TuimonApp
+
+        app = self.app
+        assert isinstance(app, TuimonApp)
+        return app
+
+    async def discover(self) -> Hits:
+        """A few useful commands before anything is typed."""
+        app = self.tuimon
+        for interval in app.INTERVALS:
+            yield DiscoveryHit(
+                f"Interval {interval}",
+                partial(app.set_interval_to, interval),
+                help="Kline interval of the sparkline",
+            )
+
+    async def search(self, query: str) -> Hits:
+        """Symbols first (prefix matches score highest), then intervals."""
+        app = self.tuimon
+        needle = query.strip().upper()
+        matcher = self.matcher(query)
+        hits = 0
+        if needle:
+            watched = set(app.watchlist)
+            for symbol in sorted(app.store.symbols):
+                if needle not in symbol:
+                    continue
+                score = 1.0 if symbol == needle else 0.9 if symbol.startswith(needle) else 0.5
+                verb = "Select" if symbol in watched else "Watch"
+                text = f"{verb} {symbol}"
+                yield Hit(
+                    score - len(symbol) / 1000,
+                    matcher.highlight(text),
+                    partial(app.add_symbol, symbol),
+                    text=text,
+                    help="in the watchlist" if symbol in watched else "add to the watchlist",
+                )
+                hits += 1
+                if hits >= MAX_HITS:
+                    break
+        for interval in app.INTERVALS:
+            text = f"Interval {interval}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(app.set_interval_to, interval))

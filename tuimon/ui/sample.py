@@ -1,0 +1,200 @@
+"""Deterministic sample market state for snapshot tests, README screenshots and benchmarks.
+
+Everything goes through the same Store mutators the market feed uses (``set_symbols``,
+``apply_mini_ticker``, ``apply_snapshot``, ``load_klines``, ``set_connected``, ``note_message``),
+from a seeded generator that makes Decimals from integers: no floats, no network, no clock
+reads beyond the injected clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tuimon.clock import Clock
+from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, SymbolInfo
+from tuimon.store import Store
+from tuimon.ui.format import INTERVAL_MS
+
+# symbol, base, quote, tick size, step size, reference price
+SYMBOLS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("BTCUSDT", "BTC", "USDT", "0.01000000", "0.00001000", "97123.45"),
+    ("ETHUSDT", "ETH", "USDT", "0.01000000", "0.00010000", "3421.17"),
+    ("BNBUSDT", "BNB", "USDT", "0.01000000", "0.00100000", "612.30"),
+    ("SOLUSDT", "SOL", "USDT", "0.01000000", "0.00100000", "187.42"),
+    ("XRPUSDT", "XRP", "USDT", "0.00010000", "0.10000000", "2.3417"),
+    ("DOGEUSDT", "DOGE", "USDT", "0.00001000", "1.00000000", "0.32145"),
+    ("ADAUSDT", "ADA", "USDT", "0.00010000", "0.10000000", "0.9876"),
+    ("TRXUSDT", "TRX", "USDT", "0.00010000", "0.10000000", "0.2411"),
+    ("LINKUSDT", "LINK", "USDT", "0.01000000", "0.01000000", "23.45"),
+    ("AVAXUSDT", "AVAX", "USDT", "0.01000000", "0.01000000", "38.12"),
+    ("DOTUSDT", "DOT", "USDT", "0.00100000", "0.01000000", "7.123"),
+    ("LTCUSDT", "LTC", "USDT", "0.01000000", "0.00100000", "104.55"),
+    ("PEPEUSDT", "PEPE", "USDT", "0.00000001", "1.00000000", "0.00001987"),
+    ("SHIBUSDT", "SHIB", "USDT", "0.00000001", "1.00000000", "0.00002211"),
+    ("NEARUSDT", "NEAR", "USDT", "0.00100000", "0.10000000", "5.412"),
+    ("UNIUSDT", "UNI", "USDT", "0.00100000", "0.01000000", "13.870"),
+    ("ATOMUSDT", "ATOM", "USDT", "0.00100000", "0.01000000", "6.905"),
+    ("APTUSDT", "APT", "USDT", "0.00100000", "0.01000000", "9.874"),
+    ("ARBUSDT", "ARB", "USDT", "0.00010000", "0.10000000", "0.7841"),
+    ("OPUSDT", "OP", "USDT", "0.00100000", "0.01000000", "1.874"),
+    ("ETHBTC", "ETH", "BTC", "0.00001000", "0.00010000", "0.03522"),
+    ("ETHFIUSDT", "ETHFI", "USDT", "0.00100000", "0.10000000", "2.117"),
+    ("ETHUSDC", "ETH", "USDC", "0.01000000", "0.00010000", "3420.90"),
+    ("BTCUSDC", "BTC", "USDC", "0.01000000", "0.00001000", "97110.02"),
+    ("SOLBTC", "SOL", "BTC", "0.00000100", "0.00100000", "0.001930"),
+)
+
+WATCHLIST = tuple(s[0] for s in SYMBOLS[:12])
+ROUTE = "spot"
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What :func:`fill_store` put in the store."""
+
+    watchlist: tuple[str, ...]
+    selected: str
+    interval: str
+
+
+def _dec(rng: random.Random, low: int, high: int, places: int) -> Decimal:
+    return Decimal(rng.randint(low, high)).scaleb(-places)
+
+
+def symbol_table() -> dict[str, SymbolInfo]:
+    """exchangeInfo of the sample market."""
+    return {
+        sym: SymbolInfo(sym, "TRADING", base, quote, Decimal(tick), Decimal(step))
+        for sym, base, quote, tick, step, _ in SYMBOLS
+    }
+
+
+def fill_store(
+    store: Store,
+    clock: Clock,
+    *,
+    seed: int = 7,
+    watchlist: tuple[str, ...] = WATCHLIST,
+    selected: str = "BTCUSDT",
+    interval: str = "1m",
+    levels: int = 60,
+    candles: int = 240,
+) -> Sample:
+    """Symbols, tickers for every symbol, one live book and klines for ``selected``."""
+    rng = random.Random(seed)
+    table = symbol_table()
+    store.set_symbols(table)
+    store.set_connected(ROUTE, True)
+    now = clock.wall_ms()
+    refs = {s[0]: Decimal(s[5]) for s in SYMBOLS}
+    last: dict[str, Decimal] = {}
+    for symbol, info in table.items():
+        last[symbol] = apply_ticker(store, info, refs[symbol], rng, now).close
+    symbol_info = table[selected]
+    store.book(selected)
+    store.apply_snapshot(selected, depth_snapshot(symbol_info, last[selected], rng, levels))
+    store.book_routes[selected] = ROUTE
+    store.load_klines(
+        selected, interval, klines(symbol_info, last[selected], rng, interval, candles, now)
+    )
+    store.note_message(ROUTE, now - 42)
+    return Sample(watchlist=watchlist, selected=selected, interval=interval)
+
+
+def apply_ticker(
+    store: Store, info: SymbolInfo, ref: Decimal, rng: random.Random, now: int
+) -> MiniTicker:
+    """One mini ticker around ``ref`` (24 h change within ±8 %)."""
+    tick = info.tick_size.normalize()
+    change_bp = rng.randint(-800, 800)
+    close = (ref * (1 + Decimal(rng.randint(-50, 50)) / 10_000)).quantize(tick)
+    open_ = (close / (1 + Decimal(change_bp) / 10_000)).quantize(tick)
+    high = (max(close, open_) * (1 + _dec(rng, 5, 300, 4) / 100)).quantize(tick)
+    low = (min(close, open_) * (1 - _dec(rng, 5, 300, 4) / 100)).quantize(tick)
+    volume = _dec(rng, 10_000, 900_000_000, 2)
+    quote_volume = (volume * close).quantize(Decimal("0.01"))
+    ticker = MiniTicker(info.symbol, now, close, open_, high, low, volume, quote_volume)
+    store.apply_mini_ticker(ticker)
+    return ticker
+
+
+def depth_snapshot(
+    info: SymbolInfo, mid: Decimal, rng: random.Random, levels: int
+) -> DepthSnapshot:
+    """A plausible book: one tick spread, sizes growing away from the touch."""
+    tick = info.tick_size.normalize()
+    step = info.step_size.normalize()
+    best_bid = mid.quantize(tick)
+    best_ask = best_bid + tick
+    bids: list[Level] = []
+    asks: list[Level] = []
+    bid, ask = best_bid, best_ask
+    for i in range(levels):
+        bids.append((bid, _size(rng, step, i)))
+        asks.append((ask, _size(rng, step, i)))
+        bid -= tick * rng.randint(1, 3)
+        ask += tick * rng.randint(1, 3)
+    return DepthSnapshot(last_update_id=1_000, bids=tuple(bids), asks=tuple(asks))
+
+
+def _size(rng: random.Random, step: Decimal, i: int) -> Decimal:
+    units = rng.randint(1, 400) * (1 + i // 4)
+    size = (step * units * 37).quantize(step)
+    return size if size > 0 else step
+
+
+def klines(
+    info: SymbolInfo,
+    ref: Decimal,
+    rng: random.Random,
+    interval: str,
+    count: int,
+    now: int,
+) -> list[Kline]:
+    """A seeded random walk of closed candles ending (forming candle) at ``ref``."""
+    step = INTERVAL_MS.get(interval, 60_000)
+    tick = info.tick_size.normalize()
+    start = (now // step - count + 1) * step
+    price = ref
+    walk: list[tuple[Decimal, Decimal, Decimal, Decimal]] = []
+    for _ in range(count):
+        open_ = price.quantize(tick)
+        close = (open_ * (1 + Decimal(rng.randint(-40, 42)) / 10_000)).quantize(tick)
+        high = (max(open_, close) * (1 + _dec(rng, 0, 15, 4) / 100)).quantize(tick)
+        low = (min(open_, close) * (1 - _dec(rng, 0, 15, 4) / 100)).quantize(tick)
+        walk.append((open_, high, low, close))
+        price = close
+    shift = ref.quantize(tick) - walk[-1][3]  # end the walk exactly at the last price
+    out: list[Kline] = []
+    for i, prices in enumerate(walk):
+        open_, high, low, close = (p + shift for p in prices)
+        volume = _dec(rng, 100, 90_000, 2)
+        open_time = start + i * step
+        out.append(
+            Kline(
+                info.symbol,
+                now,
+                interval,
+                open_time,
+                open_time + step - 1,
+                open_,
+                high,
+                low,
+                close,
+                volume,
+                (volume * close).quantize(Decimal("0.01")),
+                rng.randint(10, 900),
+                i < count - 1,
+            )
+        )
+    return out
+
+
+def make_stale(store: Store, *, disconnected: bool = True) -> None:
+    """Drop the connection (or silence it) the way the feed reports it."""
+    if disconnected:
+        store.set_connected(ROUTE, False, "connection closed (1006)")
+        store.set_status(f"{ROUTE}: connection closed (1006), reconnecting in 2.0 s")
+        store.note_reconnect(ROUTE)

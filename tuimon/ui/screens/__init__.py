@@ -1,0 +1,1 @@
+"""Screens of the monitor: main, help and symbol search."""

@@ -1,0 +1,258 @@
+"""Depth ladder of the selected symbol: a line-API widget with fixed rows from its height.
+
+Layout, top to bottom: a header (column names and the book's freshness), N asks (worst at
+the top, best just above the middle), one spread/mid row, N bids (best first). N follows the
+widget's height. Each row is cached as a :class:`Strip` with the key it was built from; a
+frame rebuilds and repaints only the rows whose key changed.
+
+A book is shown as live only when ``store.book_freshness`` says ``live``. Otherwise the ladder
+takes the ``-stale`` class (colours in ``depth_ladder.tcss``), says why in the header and the
+middle row, and dims the levels (or shows none while resyncing): never a stale book as live.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tuimon.protocol.models import Level
+from tuimon.store import Store, topics
+from tuimon.ui.format import decimals_of, fmt_decimal, fmt_qty, quantize
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+STATE_TEXT = {
+    "live": "● live",
+    "syncing": "⟳ RESYNCING",
+    "silent": "⚠ STALE",
+    "disconnected": "✕ DISCONNECTED",
+}
+MIDDLE_TEXT = {
+    "syncing": "⟳ resyncing book: waiting for a snapshot, not live",
+    "silent": "⚠ STALE: stream silent, book frozen, not live",
+    "disconnected": "✕ DISCONNECTED: book frozen, not live",
+}
+
+RowKey = tuple[object, ...]
+
+
+def bar(fraction: float, width: int) -> str:
+    """A left-aligned bar of ``width`` cells filled to ``fraction`` with eighth blocks."""
+    if width <= 0:
+        return ""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (_EIGHTHS[part] if part else "")
+    return text.ljust(width)
+
+
+def cumulative(levels: list[Level]) -> list[Decimal]:
+    """Running total of sizes from the best level outwards."""
+    total = Decimal(0)
+    out: list[Decimal] = []
+    for _price, qty in levels:
+        total += qty
+        out.append(total)
+    return out
+
+
+class DepthLadder(Widget, can_focus=True):
+    """Order book ladder for one symbol, read from the Store at frame rate."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "depth-ladder--header",
+        "depth-ladder--ask",
+        "depth-ladder--bid",
+        "depth-ladder--ask-best",
+        "depth-ladder--bid-best",
+        "depth-ladder--ask-bar",
+        "depth-ladder--bid-bar",
+        "depth-ladder--middle",
+        "depth-ladder--state",
+    }
+
+    DEFAULT_CSS = """
+    DepthLadder { height: 1fr; }
+    """
+
+    SIZE_WIDTH = 10
+    CUM_WIDTH = 10
+
+    def __init__(self, store: Store, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.symbol: str | None = None
+        self.freshness = "syncing"
+        self._keys: list[RowKey] = []
+        self._strips: list[Strip] = []
+        self._built_for: tuple[Size, str | None, str] | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def levels(self) -> int:
+        """Price levels shown on each side at the current height."""
+        return max(0, (self.size.height - 2) // 2)
+
+    def set_symbol(self, symbol: str | None) -> None:
+        """Show another symbol's book now (not at the next frame)."""
+        if symbol != self.symbol:
+            self.symbol = symbol
+            self.flush({topics.book_topic(symbol)} if symbol else set(), force=True)
+
+    def flush(self, dirty: set[str], force: bool = False) -> None:
+        """Rebuild changed rows; called once per frame by the app."""
+        symbol = self.symbol
+        freshness = self.store.book_freshness(symbol) if symbol else "syncing"
+        state_changed = freshness != self.freshness
+        if state_changed:
+            self.freshness = freshness
+            self.set_class(freshness != "live", "-stale")
+            self.set_class(freshness == "disconnected", "-disconnected")
+        topic = topics.book_topic(symbol) if symbol else ""
+        if not force and not state_changed and topic not in dirty:
+            return
+        self._rebuild(repaint_all=state_changed or force)
+
+    def row_texts(self) -> list[str]:
+        """Plain text of every row (tests and debugging)."""
+        return [strip.text for strip in self._strips]
+
+    # ------------------------------------------------------------------ rendering
+
+    def notify_style_update(self) -> None:
+        """Styles changed (a ``-stale`` class, a theme): rebuild rows with the new colours."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self._rebuild(repaint_all=True)
+
+    def on_resize(self) -> None:
+        """Row count follows the height."""
+        self._rebuild(repaint_all=True)
+
+    def render_line(self, y: int) -> Strip:
+        """One cached row."""
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)
+
+    def _rebuild(self, *, repaint_all: bool) -> None:
+        width, height = self.size
+        if width <= 0 or height <= 0:
+            return
+        rows = self._rows(width, height)
+        if len(rows) != len(self._keys) or repaint_all:
+            self._keys = [key for key, _ in rows]
+            self._strips = [self._strip(key, spans, width) for key, spans in rows]
+            self.refresh()
+            return
+        for y, (key, spans) in enumerate(rows):
+            if self._keys[y] != key:
+                self._keys[y] = key
+                self._strips[y] = self._strip(key, spans, width)
+                self.refresh(Region(0, y, width, 1))
+
+    def _strip(self, key: RowKey, spans: list[tuple[str, str]], width: int) -> Strip:
+        segments = [Segment(text, self._style(kind)) for text, kind in spans if text]
+        strip = Strip(segments)
+        return strip.adjust_cell_length(width, self._style("")).crop(0, width)
+
+    def _style(self, kind: str) -> Style:
+        # Full (not partial) component styles: translucent theme colours such as
+        # "$error 60%" are blended over the widget's background here.
+        if not kind:
+            return self.rich_style
+        return self.get_component_rich_style(f"depth-ladder--{kind}")
+
+    def _rows(self, width: int, height: int) -> list[tuple[RowKey, list[tuple[str, str]]]]:
+        """Every row as (cache key, [(text, style kind), ...])."""
+        store = self.store
+        symbol = self.symbol
+        n = max(0, (height - 2) // 2)
+        freshness = self.freshness
+        info = store.symbols.get(symbol) if symbol else None
+        places = decimals_of(info.tick_size if info else None)
+        qty_places = decimals_of(info.step_size if info else None, default=4)
+        sync = store.books.get(symbol) if symbol else None
+        show_levels = sync is not None and sync.synced and freshness != "syncing"
+        asks: list[Level] = sync.book.asks(n) if show_levels and sync else []
+        bids: list[Level] = sync.book.bids(n) if show_levels and sync else []
+        ask_cum = cumulative(asks)
+        bid_cum = cumulative(bids)
+        top = max([*ask_cum[-1:], *bid_cum[-1:]], default=Decimal(0))
+
+        price_w = max([9, *(len(fmt_decimal(p, places)) for p, _ in (*asks, *bids))])
+        size_w = self.SIZE_WIDTH
+        cum_w = self.CUM_WIDTH
+        fixed = price_w + 1 + size_w + 1 + cum_w + 1
+        if fixed > width:  # very narrow: drop the cumulative column first
+            cum_w = 0
+            fixed = price_w + 1 + size_w + 1
+        bar_w = max(0, width - fixed)
+
+        rows: list[tuple[RowKey, list[tuple[str, str]]]] = []
+        state = STATE_TEXT[freshness]
+        header = f"{'Price':>{price_w}} {'Size':>{size_w}} "
+        if cum_w:
+            header += f"{'Cum':>{cum_w}} "
+        rows.append(
+            (
+                ("h", header, state, width),
+                [(header, "header"), (state.rjust(max(0, width - len(header))), "state")],
+            )
+        )
+
+        def level_row(
+            side: str, level: Level | None, cum: Decimal | None, best: bool
+        ) -> tuple[RowKey, list[tuple[str, str]]]:
+            if level is None or cum is None:
+                return (side, None, freshness), [("", "")]
+            price, qty = level
+            price_text = fmt_decimal(price, places).rjust(price_w)
+            size_text = fmt_qty(qty, qty_places, size_w).rjust(size_w)
+            cum_text = fmt_qty(cum, qty_places, cum_w).rjust(cum_w) if cum_w else ""
+            fraction = float(cum / top) if top else 0.0
+            bar_text = bar(fraction, bar_w)
+            kind = f"{side}-best" if best else side
+            spans = [
+                (price_text, kind),
+                (" " + size_text, side),
+                ((" " + cum_text) if cum_w else "", side),
+                (" ", ""),
+                (bar_text, f"{side}-bar"),
+            ]
+            return (side, price_text, size_text, cum_text, bar_text, best, freshness), spans
+
+        # Asks: worst at the top, best just above the middle row.
+        for i in range(n):
+            index = n - 1 - i
+            if index < len(asks):
+                rows.append(level_row("ask", asks[index], ask_cum[index], index == 0))
+            else:
+                rows.append(level_row("ask", None, None, False))
+        middle = self._middle(bids, asks, places, freshness)
+        rows.append((("m", middle, freshness), [(middle.center(width), "middle")]))
+        for index in range(n):
+            if index < len(bids):
+                rows.append(level_row("bid", bids[index], bid_cum[index], index == 0))
+            else:
+                rows.append(level_row("bid", None, None, False))
+        return rows[:height]
+
+    @staticmethod
+    def _middle(bids: list[Level], asks: list[Level], places: int, freshness: str) -> str:
+        if freshness != "live":
+            return MIDDLE_TEXT[freshness]
+        if not bids or not asks:
+            return "one-sided book"
+        bid, ask = bids[0][0], asks[0][0]
+        spread = ask - bid
+        mid = quantize((bid + ask) / 2, places + 1)
+        bps = quantize(spread / mid * 10_000, 2) if mid else Decimal(0)
+        mid_text = fmt_decimal(mid, places + 1)
+        return f"spread {fmt_decimal(spread, places)} ({bps:f} bps)  mid {mid_text}"

@@ -1,0 +1,163 @@
+"""Health bar: market, connection per route, message rate, latency, counters, uptime, clock.
+
+Recomputed each frame but repainted at most once per wall-clock second (the finest thing it
+shows), or at once when a route's state changes; a repaint is ``refresh()`` of a fixed-size
+widget, never a layout pass (the same cost as ``Static.update(..., layout=False)``, but the
+text is laid out in ``render`` for the current width, so a resize needs no new data).
+The ``-disconnected`` and ``-stale`` classes turn it red (``health_bar.tcss``); the text says
+the same with glyphs, so it reads without colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.widget import Widget
+
+from tuimon.clock import Clock
+from tuimon.store import Store
+from tuimon.store.state import RouteHealth
+from tuimon.ui.format import fmt_clock, fmt_latency, fmt_rate, fmt_uptime
+
+STALE_AFTER = 5.0
+"""Seconds without a frame on a connected route before it counts as stale."""
+STATUS_SECONDS = 30.0
+"""How long a new problem line stays up."""
+HINTS = "? help  / search  a add  d del  i interval  q quit "
+
+
+@dataclass(slots=True)
+class RateMeter:
+    """Messages per second over the last whole second, from a cumulative counter."""
+
+    t0: float | None = None
+    n0: int = 0
+    rate: float = 0.0
+
+    def sample(self, now: float, count: int) -> float:
+        """Feed the current total; the rate updates once a second."""
+        if self.t0 is None:
+            self.t0, self.n0 = now, count
+        elif now - self.t0 >= 1.0:
+            self.rate = max(0, count - self.n0) / (now - self.t0)
+            self.t0, self.n0 = now, count
+        return self.rate
+
+
+def route_state(record: RouteHealth, now: float) -> str:
+    """``up``, ``stale`` or ``down`` for one route."""
+    if not record.connected:
+        return "down"
+    last = record.last_message_mono
+    if last is not None and now - last > STALE_AFTER:
+        return "stale"
+    return "up"
+
+
+GLYPH = {"up": "●", "stale": "◌", "down": "✕"}
+
+
+class HealthBar(Widget):
+    """Two lines: metrics, then the latest problem (or key hints)."""
+
+    DEFAULT_CSS = """
+    HealthBar { height: 2; dock: bottom; }
+    """
+
+    def __init__(self, store: Store, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.clock = clock
+        self.state = "connecting"
+        """``ok``, ``connecting``, ``stale`` or ``disconnected``: also the CSS class."""
+        self.meter = RateMeter()
+        self.parts: dict[str, str] = {}
+        """What the bar shows, field by field (tests read it)."""
+        self.status_line = ""
+        self._key: tuple[object, ...] | None = None
+        self._status_seen = ""
+        self._status_since = 0.0
+        self._note = ""
+        self._note_since = 0.0
+
+    def note(self, text: str) -> None:
+        """A line from the app itself (config problem, start-up step), shown like a problem."""
+        self._note = text
+        self._note_since = self.clock.monotonic()
+
+    def flush(self, now: float, *, force: bool = False) -> None:
+        """Recompute; repaint only when the shown text or state changes."""
+        store = self.store
+        health = store.health
+        wall = self.clock.wall_ms()
+        rate = self.meter.sample(now, health.messages)
+        routes = [(name, route_state(r, now)) for name, r in sorted(health.routes.items())]
+        states = {s for _, s in routes}
+        if not routes:
+            state = "connecting"
+        elif "down" in states:
+            state = "disconnected"
+        elif "stale" in states:
+            state = "stale"
+        else:
+            state = "ok"
+        if health.status != self._status_seen:
+            self._status_seen = health.status
+            self._status_since = now
+        lines = [(self._status_since, health.status), (self._note_since, self._note)]
+        since, status = max(((t, text) for t, text in lines if text), default=(0.0, ""))
+        show_status = bool(status) and now - since < STATUS_SECONDS
+        key = (state, tuple(routes), wall // 1000, show_status and status)
+        if key == self._key and not force:
+            return
+        self._key = key
+        if state != self.state:
+            for name in ("connecting", "stale", "disconnected"):
+                self.set_class(state == name, f"-{name}")
+            self.state = state
+        latency = [r.latency_ms for r in health.routes.values() if r.latency_ms is not None]
+        self.parts = {
+            "market": store.market.upper(),
+            "routes": " ".join(f"{GLYPH[s]}{name}" for name, s in routes) or "◌ connecting",
+            "rate": fmt_rate(rate),
+            "latency": fmt_latency(max(latency) if latency else None),
+            "reconnects": str(health.reconnects),
+            "resyncs": str(store.resyncs),
+            "bad": str(health.bad_frames),
+            "uptime": fmt_uptime(now - health.started_mono),
+            "clock": fmt_clock(wall),
+        }
+        label = {"disconnected": "DISCONNECTED", "stale": "STALE", "connecting": "CONNECTING"}
+        if state in label:
+            self.status_line = f"{label[state]}: " + (status if show_status else "no live data")
+        elif show_status:
+            self.status_line = f"⚠ {status}"
+        else:
+            self.status_line = ""
+        self.refresh()  # fixed size: a repaint, never a layout pass
+
+    def text(self, width: int) -> str:
+        """Both lines for a width: the long form if it fits, else the compact one."""
+        p = self.parts
+        if not p:
+            return ""
+        line1 = (
+            f" {p['market']} │ {p['routes']} │ {p['rate']} msg/s │ lat {p['latency']} │ "
+            f"reconnects {p['reconnects']} │ resyncs {p['resyncs']} │ "
+            f"bad frames {p['bad']} │ up {p['uptime']} │ {p['clock']}"
+        )
+        if len(line1) > width:
+            line1 = (
+                f" {p['market']} {p['routes']} {p['rate']}/s lat {p['latency']} "
+                f"rc {p['reconnects']} rs {p['resyncs']} bad {p['bad']} "
+                f"up {p['uptime']} {p['clock']}"
+            )
+        line2 = f" {self.status_line}" if self.status_line else ""
+        if len(line2) + 2 + len(HINTS) <= width:
+            line2 = line2.ljust(width - len(HINTS)) + HINTS
+        return f"{line1[:width]}\n{line2[:width]}"
+
+    def render(self) -> Content:
+        """Laid out for the current width (so a resize needs no new data)."""
+        return Content(self.text(self.size.width))

@@ -1,0 +1,338 @@
+"""Mini-ticker grid: one row per watched symbol, diffed cell by cell at frame rate.
+
+Rows are keyed by symbol and never cleared, so the cursor (the selection) survives updates.
+Only cells whose rendered text or state changed are written, and only their regions are
+repainted: a table where one price moved costs one cell of terminal output, not the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tuimon.clock import Clock
+from tuimon.protocol.models import MiniTicker
+from tuimon.store import Store, topics
+from tuimon.ui.format import (
+    DASH,
+    decimals_of,
+    fmt_change_pct,
+    fmt_compact,
+    fmt_decimal,
+    sign_glyph,
+)
+
+FLASH_SECONDS = 0.6
+"""How long a changed price stays highlighted."""
+
+
+@dataclass(frozen=True, slots=True)
+class GridColumn:
+    """One column: key, label, width, how it sorts and whether it sorts big-first."""
+
+    key: str
+    label: str
+    width: int
+    numeric: bool = True
+
+
+COLUMNS: tuple[GridColumn, ...] = (
+    GridColumn("symbol", "Symbol", 11, numeric=False),
+    GridColumn("last", "Last", 13),
+    GridColumn("change", "24h %", 9),
+    GridColumn("high", "High", 12),
+    GridColumn("low", "Low", 12),
+    GridColumn("volume", "Quote vol", 9),
+)
+SORT_CYCLE: tuple[str | None, ...] = (None, *(c.key for c in COLUMNS))
+"""``s`` walks through these; None is the watchlist's own order."""
+
+
+def sort_value(column: str, symbol: str, ticker: MiniTicker | None) -> tuple[int, object]:
+    """Sort key of one cell: rows without data always sort last."""
+    if column == "symbol":
+        return (0, symbol)
+    if ticker is None:
+        return (1, Decimal(0))
+    if column == "last":
+        return (0, ticker.close)
+    if column == "change":
+        if ticker.open == 0:
+            return (1, Decimal(0))
+        return (0, (ticker.close - ticker.open) / ticker.open)
+    if column == "high":
+        return (0, ticker.high)
+    if column == "low":
+        return (0, ticker.low)
+    return (0, ticker.quote_volume)
+
+
+class TickerGrid(DataTable[Text]):
+    """The watchlist as a table; the cursor row is the selected symbol."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ticker-grid--up",
+        "ticker-grid--down",
+        "ticker-grid--flash-up",
+        "ticker-grid--flash-down",
+        "ticker-grid--muted",
+    }
+
+    DEFAULT_CSS = """
+    TickerGrid { height: 1fr; }
+    """
+
+    _quiet = False
+    """True while a frame writes cells: their repaint is asked for cell by cell."""
+
+    class SortChanged(Message):
+        """The sort column or direction changed (the app persists nothing; tests observe it)."""
+
+        def __init__(self, column: str | None, reverse: bool) -> None:
+            super().__init__()
+            self.column = column
+            self.reverse = reverse
+
+    def __init__(self, store: Store, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            cursor_type="row",
+            zebra_stripes=False,
+            show_row_labels=False,
+            cursor_foreground_priority="renderable",
+        )
+        self.store = store
+        self.clock = clock
+        self.sort_column: str | None = None
+        """Column key the rows are sorted by; None keeps the watchlist order."""
+        self.sort_reverse = False
+        self._symbols: tuple[str, ...] = ()
+        self._cells: dict[tuple[str, str], tuple[str, str]] = {}
+        """Last written (text, style) per (symbol, column): the diff baseline."""
+        self._last_close: dict[str, Decimal] = {}
+        self._tick_dir: dict[str, int] = {}
+        self._flash_until: dict[str, float] = {}
+        self._order: list[str] = []
+        self._selected: str | None = None
+        self._restyle = False
+
+    # ------------------------------------------------------------------ setup
+
+    def on_mount(self) -> None:
+        """Fixed column widths: no width recomputation at frame rate."""
+        for column in COLUMNS:
+            self.add_column(self._label(column), width=column.width, key=column.key)
+
+    def notify_style_update(self) -> None:
+        """Colours changed (theme, classes): rewrite every cell at the next frame."""
+        super().notify_style_update()
+        self._restyle = True
+
+    # ------------------------------------------------------------------ partial repaint
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> TickerGrid:
+        """Swallow the whole-table repaint ``update_cell`` asks for while diffing.
+
+        ``DataTable.update_cell`` always calls ``refresh()`` for the whole table; during a
+        frame flush we repaint just the changed cells with ``refresh_coordinate`` instead.
+        """
+        if self._quiet and not regions and not layout and not recompose:
+            return self
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def order(self) -> list[str]:
+        """Symbols in display order (top row first)."""
+        return [row.key.value or "" for row in self.ordered_rows]
+
+    def set_symbols(self, symbols: Sequence[str]) -> None:
+        """Follow the watchlist: add new rows, remove dropped ones, keep the rest as they are."""
+        wanted = tuple(symbols)
+        if wanted == self._symbols:
+            return
+        keep = set(wanted)
+        for symbol in self._symbols:
+            if symbol not in keep:
+                self.remove_row(symbol)
+                for column in COLUMNS:
+                    self._cells.pop((symbol, column.key), None)
+                self._last_close.pop(symbol, None)
+                self._tick_dir.pop(symbol, None)
+                self._flash_until.pop(symbol, None)
+        present = set(self._symbols)
+        for symbol in wanted:
+            if symbol not in present:
+                cells = [self._cell(symbol, column.key) for column in COLUMNS]
+                row = [Text(text, style=self._style(kind), justify=j) for text, kind, j in cells]
+                self.add_row(*row, key=symbol)
+                for column, (text, kind, _j) in zip(COLUMNS, cells, strict=True):
+                    self._cells[(symbol, column.key)] = (text, kind)
+        self._symbols = wanted
+        self._order = []
+        self._resort()
+        if self._selected is not None:
+            self.select(self._selected)
+
+    def select(self, symbol: str | None) -> None:
+        """Move the cursor to a symbol's row (no event when it is already there)."""
+        self._selected = symbol
+        if symbol is None or symbol not in self._symbols:
+            return
+        row = self.get_row_index(symbol)
+        if row != self.cursor_row:
+            self.move_cursor(row=row, animate=False)
+
+    def set_sort(self, column: str | None, reverse: bool | None = None) -> None:
+        """Sort by a column (None = watchlist order); numbers sort big-first by default."""
+        spec = next((c for c in COLUMNS if c.key == column), None)
+        self.sort_column = column
+        self.sort_reverse = (spec.numeric if spec else False) if reverse is None else reverse
+        for col in COLUMNS:
+            self.columns[col.key].label = self._label(col)
+        self._order = []
+        self._resort()
+        self.refresh()
+        self.post_message(self.SortChanged(self.sort_column, self.sort_reverse))
+
+    def cycle_sort(self) -> None:
+        """Next sort column."""
+        index = SORT_CYCLE.index(self.sort_column)
+        self.set_sort(SORT_CYCLE[(index + 1) % len(SORT_CYCLE)])
+
+    def reverse_sort(self) -> None:
+        """Flip the sort direction (watchlist order reverses too)."""
+        self.set_sort(self.sort_column, not self.sort_reverse)
+
+    def flush(self, dirty: set[str], now: float) -> None:
+        """Write changed cells; called once per frame by the app."""
+        symbols_changed = topics.SYMBOLS in dirty or self._restyle
+        if topics.TICKERS not in dirty and not symbols_changed and not self._flash_until:
+            return
+        if symbols_changed:
+            self._restyle = False
+            self._cells.clear()  # tick sizes or colours changed: re-render every cell
+        self._write_cells(now)
+        if self.sort_column is not None and topics.TICKERS in dirty:
+            self._resort()
+
+    # ------------------------------------------------------------------ internals
+
+    def _write_cells(self, now: float) -> None:
+        expired = [s for s, until in self._flash_until.items() if until <= now]
+        for symbol in expired:
+            del self._flash_until[symbol]
+        tickers = self.store.tickers
+        changed: list[Coordinate] = []
+        self._quiet = True
+        try:
+            for symbol in self._symbols:
+                ticker = tickers.get(symbol)
+                if ticker is not None:
+                    previous = self._last_close.get(symbol)
+                    if previous is not None and ticker.close != previous:
+                        self._tick_dir[symbol] = 1 if ticker.close > previous else -1
+                        self._flash_until[symbol] = now + FLASH_SECONDS
+                    self._last_close[symbol] = ticker.close
+                for column in COLUMNS:
+                    text, kind, justify = self._cell(symbol, column.key)
+                    key = (symbol, column.key)
+                    if self._cells.get(key) == (text, kind):
+                        continue
+                    self._cells[key] = (text, kind)
+                    self.update_cell(
+                        symbol, column.key, Text(text, style=self._style(kind), justify=justify)
+                    )
+                    changed.append(self.get_cell_coordinate(symbol, column.key))
+        finally:
+            self._quiet = False
+        for coordinate in changed:
+            self.refresh_coordinate(coordinate)
+
+    def _cell(self, symbol: str, column: str) -> tuple[str, str, str]:
+        """(text, style kind, justify) of one cell from the store."""
+        if column == "symbol":
+            return symbol, "", "left"
+        ticker = self.store.tickers.get(symbol)
+        if ticker is None:
+            return DASH, "muted", "right"
+        info = self.store.symbols.get(symbol)
+        places = decimals_of(info.tick_size if info else None)
+        if column == "last":
+            direction = self._tick_dir.get(symbol, 0)
+            text = f"{fmt_decimal(ticker.close, places)} {sign_glyph(direction)}"
+            if symbol in self._flash_until:
+                return text, "flash-up" if direction > 0 else "flash-down", "right"
+            return text, "up" if direction > 0 else "down" if direction < 0 else "", "right"
+        if column == "change":
+            text, sign = fmt_change_pct(ticker.close, ticker.open)
+            return text, "up" if sign > 0 else "down" if sign < 0 else "", "right"
+        if column == "high":
+            return fmt_decimal(ticker.high, places), "", "right"
+        if column == "low":
+            return fmt_decimal(ticker.low, places), "", "right"
+        return fmt_compact(ticker.quote_volume), "", "right"
+
+    def _style(self, kind: str) -> Style | str:
+        if not kind:
+            return ""
+        # Full component style, so translucent theme colours are blended over the background;
+        # only a flash keeps its background (the cursor row's background shows otherwise).
+        full = self.get_component_rich_style(f"ticker-grid--{kind}")
+        if kind.startswith("flash"):
+            return full
+        return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic)
+
+    def _label(self, column: GridColumn) -> Text:
+        arrow = ""
+        if column.key == self.sort_column:
+            arrow = "▼" if self.sort_reverse else "▲"
+        text = f"{column.label}{arrow}"
+        return Text(text, justify="left" if not column.numeric else "right")
+
+    def _resort(self) -> None:
+        """Re-sort rows, but only when the order actually changed."""
+        symbols = self._symbols
+        if self.sort_column is None:
+            wanted = list(reversed(symbols)) if self.sort_reverse else list(symbols)
+        else:
+            column = self.sort_column
+            tickers = self.store.tickers
+
+            def key(symbol: str) -> tuple[int, object]:
+                missing, value = sort_value(column, symbol, tickers.get(symbol))
+                return (missing, value) if not self.sort_reverse else (-missing, value)
+
+            wanted = sorted(symbols, key=key, reverse=self.sort_reverse)
+        if wanted == self._order or not wanted:
+            self._order = wanted
+            return
+        rank = {symbol: i for i, symbol in enumerate(wanted)}
+        self.sort("symbol", key=_rank_of(rank))
+        self._order = wanted
+        if self._selected is not None:
+            self.select(self._selected)
+
+
+def _rank_of(rank: dict[str, int]) -> Callable[[Text], int]:
+    def key(cell: Text) -> int:
+        return rank.get(cell.plain, len(rank))
+
+    return key
