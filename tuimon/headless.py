@@ -175,6 +175,6 @@ def run(request: SnapshotRequest, out: TextIO = sys.stdout, err: TextIO = sys.st
         return 1
     except KeyboardInterrupt:
         return 130
-    out.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.write(orjson.dumps(result).decode() + "\n")
     out.flush()
     return 0
