@@ -442,7 +442,10 @@ class SimServer:
             conn.send_raw_text(b'{"e":"depthUpdate","s":"\xff\xfe\xfd"}')
 
     def _fault_clear(self, record: FaultRecord, sym: str | None, params: dict[str, Any]) -> None:
+        """Disarm every pending fault and lift REST cool-downs/bans: a clean slate."""
         self.faults.clear()
+        limiter = self.rest.limiter
+        limiter.cooldown_until = limiter.ban_until = limiter.violations = 0
         record.applied = 1
 
     # ------------------------------------------------------------------ admin HTTP
