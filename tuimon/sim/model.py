@@ -57,9 +57,11 @@ MAX_HISTORY = 1500  # pre-start candles per interval (futures klines max limit)
 _QUOTE_USD = {"USDT": 1.0, "USDC": 1.0, "USD": 1.0, "FDUSD": 1.0, "BTC": 95000.0,
               "ETH": 3100.0, "BNB": 880.0}
 
-# One internal update: (update id, step number, time ms, ((side, price, old qty, new qty), ...))
+# One internal update: (update id, step number, ((side, price, old qty, new qty), ...)).
+# No timestamp per entry: a diff window always ends at the newest update, whose time is
+# ``last_update_time``; this keeps the 90 s history near 300 bytes per update.
 Change = tuple[int, int, int, int]
-Update = tuple[int, int, int, tuple[Change, ...]]
+Update = tuple[int, int, tuple[Change, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +242,7 @@ class SymbolModel:
         uid = self.last_id + (self.rng.randint(2, 40) if self.futures else 1)
         self.last_id = uid
         self.last_update_time = self.now
-        self.history.append((uid, self.step_no, self.now, tuple(changes)))
+        self.history.append((uid, self.step_no, tuple(changes)))
         top = self._top()
         if top != self.top:
             self.top = top
@@ -558,12 +560,12 @@ class SymbolModel:
         bids: dict[int, int] = {}
         asks: dict[int, int] = {}
         for i in range(start, len(hist)):
-            for side, px, _old, new in hist[i][3]:
+            for side, px, _old, new in hist[i][2]:
                 if side == BID:
                     bids[px] = new
                 else:
                     asks[px] = new
-        return DiffWindow(hist[start][0], hist[-1][0], hist[-1][2], bids, asks)
+        return DiffWindow(hist[start][0], hist[-1][0], self.last_update_time, bids, asks)
 
     def book_at(self, update_id: int) -> BookState:
         """Exact full book after internal update ``update_id`` (or the last id before it)."""
@@ -576,7 +578,7 @@ class SymbolModel:
         bids = dict(self.bids)
         asks = dict(self.asks)
         state_id = self.base_id  # if every retained update is newer than update_id
-        for uid, _step, _t, changes in reversed(self.history):
+        for uid, _step, changes in reversed(self.history):
             if uid <= update_id:
                 state_id = uid
                 break

@@ -499,8 +499,8 @@ class RestApi:
         many = None if self.cfg.futures else self._symbols_list(request)
         if one is not None and many is not None:
             raise ApiError(400, -1128, "Combination of optional parameters invalid.")
-        kind = request.query.get("type", "FULL")
-        if kind not in ("FULL", "MINI") or (self.cfg.futures and "type" in request.query):
+        kind = "FULL" if self.cfg.futures else request.query.get("type", "FULL")
+        if kind not in ("FULL", "MINI"):  # spot only; futures have no ``type`` parameter
             raise ApiError(400, -1139, "Invalid ticker type.")
         mini = kind == "MINI"
         now = self.server.clock()

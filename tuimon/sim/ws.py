@@ -198,7 +198,7 @@ class StreamConn:
                 if msg.type == WSMsgType.TEXT:
                     self._handle_text(msg.data)
                 elif msg.type == WSMsgType.BINARY:
-                    self._reply(_err(3, "Invalid JSON: expected value at line 1 column 1", None))
+                    self._error(3, "Invalid JSON: expected value at line 1 column 1", None)
                 elif msg.type == WSMsgType.PING:
                     self.push_special(_PONG, msg.data)
                 elif msg.type == WSMsgType.PONG:
@@ -220,9 +220,12 @@ class StreamConn:
 
     def _reply(self, frame: bytes) -> None:
         self.server.stats.control_replies += 1
-        if b'"error"' in frame[:10]:
-            self.server.stats.control_errors += 1
         self.push(frame)
+
+    def _error(self, code: int, msg: str, req_id: Any) -> None:
+        """Error replies carry ``error`` and ``id`` but no ``result`` key (§2)."""
+        self.server.stats.control_errors += 1
+        self._reply(_err(code, msg, req_id))
 
     def _add(self, key: StreamKey) -> None:
         if key.name in self.subs:
@@ -239,31 +242,31 @@ class StreamConn:
         try:
             req = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            self._reply(_err(3, f"Invalid JSON: {exc}", None))
+            self._error(3, f"Invalid JSON: {exc}", None)
             return
         if not isinstance(req, dict):
-            self._reply(_err(3, "Invalid JSON: expected a JSON object", None))
+            self._error(3, "Invalid JSON: expected a JSON object", None)
             return
         if "id" not in req:
-            self._reply(_err(2, "Invalid request: missing field `id`", None))
+            self._error(2, "Invalid request: missing field `id`", None)
             return
         req_id = req["id"]
         if not self._valid_id(req_id):
-            self._reply(_err(2, "Invalid request: request ID must be an unsigned integer or "
-                                "an alphanumeric string of at most 36 characters", None))
+            self._error(2, "Invalid request: request ID must be an unsigned integer or "
+                                "an alphanumeric string of at most 36 characters", None)
             return
         method = req.get("method")
         if method is None:
-            self._reply(_err(2, "Invalid request: missing field `method`", req_id))
+            self._error(2, "Invalid request: missing field `method`", req_id)
             return
         if method not in METHODS:
-            self._reply(_err(2, f"Invalid request: unknown variant `{method}`, expected one of "
+            self._error(2, f"Invalid request: unknown variant `{method}`, expected one of "
                                 "`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, "
-                                "`SET_PROPERTY`, `GET_PROPERTY`", req_id))
+                                "`SET_PROPERTY`, `GET_PROPERTY`", req_id)
             return
         params = req.get("params", [])
         if not isinstance(params, list):
-            self._reply(_err(2, "Invalid request: params must be an array", req_id))
+            self._error(2, "Invalid request: params must be an array", req_id)
             return
         getattr(self, f"_m_{method.lower()}")(params, req_id)
 
@@ -282,7 +285,7 @@ class StreamConn:
         for name in params:
             key = parse_stream(self.cfg, name, self.server.symbol_set)
             if key is None:
-                self._reply(_err(2, "Invalid request: invalid stream", req_id))
+                self._error(2, "Invalid request: invalid stream", req_id)
                 return None
             keys.append(key)
         return keys
@@ -293,8 +296,8 @@ class StreamConn:
             return
         new = {k.name for k in keys} - self.subs.keys()
         if len(self.subs) + len(new) > self.server.max_streams:
-            self._reply(_err(2, f"Invalid request: too many streams; the limit is "
-                                f"{self.server.max_streams} per connection", req_id))
+            self._error(2, f"Invalid request: too many streams; the limit is "
+                                f"{self.server.max_streams} per connection", req_id)
             return
         for key in keys:
             self._add(key)
@@ -310,36 +313,36 @@ class StreamConn:
 
     def _m_list_subscriptions(self, params: list[Any], req_id: Any) -> None:
         if params:
-            self._reply(_err(2, "Invalid request: too many parameters", req_id))
+            self._error(2, "Invalid request: too many parameters", req_id)
             return
         self._reply(orjson.dumps({"result": list(self.subs), "id": req_id}))
 
     def _m_set_property(self, params: list[Any], req_id: Any) -> None:
         if len(params) != 2:
-            self._reply(_err(2, "Invalid request: too many parameters" if len(params) > 2
-                             else "Invalid request: missing parameters", req_id))
+            self._error(2, "Invalid request: too many parameters" if len(params) > 2
+                             else "Invalid request: missing parameters", req_id)
             return
         prop, value = params
         if not isinstance(prop, str):
-            self._reply(_err(2, "Invalid request: property name must be a string", req_id))
+            self._error(2, "Invalid request: property name must be a string", req_id)
         elif prop != "combined":
-            self._reply(_err(0, "Unknown property", req_id))
+            self._error(0, "Unknown property", req_id)
         elif not isinstance(value, bool):
-            self._reply(_err(1, "Invalid value type: expected Boolean", req_id))
+            self._error(1, "Invalid value type: expected Boolean", req_id)
         else:
             self.combined = value
             self._reply(orjson.dumps({"result": None, "id": req_id}))
 
     def _m_get_property(self, params: list[Any], req_id: Any) -> None:
         if len(params) != 1:
-            self._reply(_err(2, "Invalid request: too many parameters" if len(params) > 1
-                             else "Invalid request: missing parameters", req_id))
+            self._error(2, "Invalid request: too many parameters" if len(params) > 1
+                             else "Invalid request: missing parameters", req_id)
             return
         prop = params[0]
         if not isinstance(prop, str):
-            self._reply(_err(2, "Invalid request: property name must be a string", req_id))
+            self._error(2, "Invalid request: property name must be a string", req_id)
         elif prop != "combined":
-            self._reply(_err(0, "Unknown property", req_id))
+            self._error(0, "Unknown property", req_id)
         else:
             self._reply(orjson.dumps({"result": self.combined, "id": req_id}))
 
