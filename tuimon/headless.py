@@ -41,6 +41,8 @@ class SnapshotRequest:
     seed: int = 7
     sync_grace: float = 10.0
     """Extra seconds to wait for books still syncing when the time is up."""
+    give_up_after: int = 5
+    """Failed attempts (REST calls, stream connects) before the exchange counts as unreachable."""
 
 
 def check_interval(market: Market, interval: str) -> str:
@@ -117,10 +119,11 @@ def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -
     }
 
 
-async def collect(
-    request: SnapshotRequest, *, clock: Clock | None = None, give_up_after: int = 5
-) -> dict[str, Any]:
-    """Run the market worker for the requested time and return the snapshot object."""
+@contextlib.asynccontextmanager
+async def market_session(
+    request: SnapshotRequest, *, clock: Clock | None = None
+) -> AsyncIterator[tuple[Store, MarketFeed, list[str]]]:
+    """Store + market worker watching the request's symbols (validated), torn down on exit."""
     endpoints = request.endpoints
     market = endpoints.market
     check_interval(market, request.interval)
@@ -131,8 +134,8 @@ async def collect(
             endpoints = await stack.enter_async_context(demo_endpoints(endpoints, request.seed))
         clock = clock or SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
-        rest = RestClient(endpoints, max_attempts=give_up_after)
-        config = FeedConfig(connection=ConnectionConfig(give_up_after=give_up_after))
+        rest = RestClient(endpoints, max_attempts=request.give_up_after)
+        config = FeedConfig(connection=ConnectionConfig(give_up_after=request.give_up_after))
         feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock)
         stack.push_async_callback(feed.close)
         try:
@@ -145,6 +148,13 @@ async def collect(
             raise UsageError(str(exc)) from None
         every = frozenset(symbols)
         feed.set_watch(Watch(every, every, every, request.interval))
+        yield store, feed, symbols
+
+
+async def collect(request: SnapshotRequest, *, clock: Clock | None = None) -> dict[str, Any]:
+    """Run the market worker for the requested time and return the snapshot object."""
+    async with market_session(request, clock=clock) as session:
+        store, feed, symbols = session
         failed = asyncio.ensure_future(feed.wait_failed())
         try:
             done, _ = await asyncio.wait({failed}, timeout=request.seconds)

@@ -13,6 +13,7 @@ import random
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -137,7 +138,7 @@ class RestClient:
                     self.stats.requests += 1
                     response = await asyncio.to_thread(self._get_blocking, url, params)
             except requests.RequestException as exc:
-                problem = f"{name}: {type(exc).__name__}: {_first_line(exc)}"
+                problem = f"{name}: {_describe(exc, url)}"
             else:
                 self._account(response, weight)
                 if response.status_code == 200:
@@ -185,6 +186,16 @@ def _api_error(response: requests.Response, name: str) -> ApiError:
     except orjson.JSONDecodeError:
         pass
     return ApiError(response.status_code, code, msg, name)
+
+
+def _describe(exc: requests.RequestException, url: str) -> str:
+    """requests' messages run to several hundred characters; say what happened in a few words."""
+    host = urlsplit(url).netloc
+    if isinstance(exc, requests.Timeout):
+        return f"timed out talking to {host}"
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect to {host}"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:
