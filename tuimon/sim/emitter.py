@@ -141,16 +141,19 @@ class Emitter:
                     self.publish(pname, sym, payloads.partial_spot(sm, levels))
         key = (sym, sfx)
         prev_u = self.last_u[key]
+        if sm.last_id == prev_u:
+            return  # no book change in this interval: no event (as in the recordings)
+        name = n.depth[sfx]
+        partials = [(lv, p) for lv, p in n.partial[sfx] if p in idx] if futures else []
+        if name not in idx and not partials:
+            self.last_u[key] = sm.last_id  # nobody listens: keep the chain, skip the work
+            return
         window = sm.changes_since(prev_u)
         if window is None:
-            return  # no book change in this interval: no event (as in the recordings)
+            return
         self.last_u[key] = window.last_id
-        if futures:
-            for levels, pname in n.partial[sfx]:
-                if pname in idx:
-                    self.publish(pname, sym,
-                                 payloads.partial_futures(sm, levels, window, now, prev_u))
-        name = n.depth[sfx]
+        for levels, pname in partials:
+            self.publish(pname, sym, payloads.partial_futures(sm, levels, window, now, prev_u))
         if name not in idx:
             return
         raw = payloads.depth_diff(sm, window, now, prev_u)
