@@ -34,8 +34,18 @@ class SymbolFormat:
 
     __slots__ = (
         "price_dec", "qty_dec", "quote_dec", "tick_units", "step_units", "_quote_div",
-        "contract_size", "tick", "step",
+        "contract_size", "tick", "step", "_cm_scale",
     )
+    price_dec: int
+    qty_dec: int
+    quote_dec: int
+    tick_units: int
+    step_units: int
+    _quote_div: int
+    _cm_scale: int
+    contract_size: int | None
+    tick: Decimal
+    step: Decimal
 
     def __init__(self, spec: SymbolSpec, cfg: MarketConfig) -> None:
         pad = cfg.price_decimals_pad
@@ -54,6 +64,7 @@ class SymbolFormat:
         else:
             self.quote_dec = pad if pad is not None else self.price_dec
         self._quote_div = 10 ** (self.price_dec + self.qty_dec - self.quote_dec)
+        self._cm_scale = 10 ** (self.quote_dec + self.price_dec)
 
     def price(self, ticks: int) -> str:
         return fmt_units(ticks * self.tick_units, self.price_dec)
@@ -65,7 +76,7 @@ class SymbolFormat:
         """Quote volume of one fill, in units of 10**-quote_dec (floored per fill)."""
         if self.contract_size is not None:
             # COIN-M: contracts * contract size (USD) / price = base-asset amount.
-            num = steps * self.contract_size * 10 ** (self.quote_dec + self.price_dec)
+            num = steps * self.contract_size * self._cm_scale
             return num // (ticks * self.tick_units)
         return ticks * self.tick_units * steps * self.step_units // self._quote_div
 

@@ -42,7 +42,7 @@ class StreamConn:
     """State and tasks of one stream socket."""
 
     def __init__(self, server: SimServer, ws: web.WebSocketResponse,
-                 transport: asyncio.BaseTransport | None, route: str | None,
+                 transport: asyncio.Transport | None, route: str | None,
                  combined: bool) -> None:
         self.server = server
         self.cfg = server.cfg
