@@ -71,3 +71,13 @@ def test_cli_process_prints_urls_and_stops_on_sigint():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sim_imports_stay_independent_of_the_client():
+    code = ("import sys, tuimon.sim; "
+            "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.') "
+            "or m.startswith(('tuimon.feeds', 'tuimon.store', 'tuimon.protocol', 'tuimon.ui'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -5,6 +5,27 @@ A fault is injected by name (``SimServer.inject`` or ``POST /_sim/fault``). Some
 emitter or the REST middleware consumes when the next matching event or request occurs. Every
 injection returns a ``FaultRecord`` whose ``applied`` counter grows each time the fault actually
 takes effect, so tests can assert the difference between "asked" and "done".
+
+Faults (``symbol`` = one symbol, or None = all):
+
+- ``gap(count=1, ttl=10)``: drop the next ``count`` diff events of every depth speed of the
+  symbol(s) that has a listener; ids still advance, so the next event's U (spot) / pu (futures)
+  shows the hole. Unfired arms expire after ``ttl`` seconds of market time.
+- ``stale(age=3, count=1, ttl=10)``: after the next diff event, re-send the one sent ``age``
+  events earlier (byte-identical).
+- ``duplicate(count=1, ttl=10)``: send the next diff event twice.
+- ``disconnect(abrupt=True, code=1001)``: drop every stream connection (or those carrying the
+  symbol) without a close frame; ``abrupt=False`` closes cleanly with ``code``.
+- ``silence(seconds=5)``: no data frames (for the symbol, or at all) for that long; sockets stay
+  open, pings/pongs and control replies continue.
+- ``slow_rest(seconds=2, count=1)``: delay the next ``count`` REST responses (0 = until clear).
+- ``rest_429(count=1, retry_after=1)``: the next ``count`` REST requests get 429 + Retry-After;
+  requests during the cool-down count toward the 418 escalation, like real hammering.
+- ``rest_418(count=1, retry_after=2)``: the next request starts an IP ban of ``retry_after`` s.
+- ``server_shutdown(delay=0.5)``: spot only; send ``serverShutdown`` on every connection and
+  close them (1001) after ``delay`` seconds.
+- ``malformed(kinds=all, huge_bytes=1_000_000)``: send garbage frames (see MALFORMED_KINDS).
+- ``clear()``: disarm everything pending and lift REST cool-downs and bans.
 """
 
 from __future__ import annotations

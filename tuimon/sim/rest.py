@@ -464,6 +464,11 @@ class RestApi:
         sm = self._symbol(request)
         assert sm is not None
         limit = self._depth_limit(request)
+        status = request.query.get("symbolStatus")
+        if status is not None and not self.cfg.futures and status != "TRADING":
+            # Every simulated symbol is TRADING; a mismatch is -1220 (§5.3).
+            raise ApiError(400, -1220, "The symbol's status does not match the requested "
+                                       "symbolStatus.")
         # The book at the *current internal id*, including updates not yet sent in an event.
         last_id, bids, asks = sm.snapshot(limit)
         if not self.cfg.futures:
