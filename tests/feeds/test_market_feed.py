@@ -147,13 +147,16 @@ async def test_sharding_and_live_unsubscribe(symbols):
         feed.set_watch(type(feed.watch)(kept, kept, kept, "1m"))
         assert "SOLUSDT" not in store.books
         assert not any("solusdt" in x for c in feed._connections.values() for x in c.desired)
-        # The UNSUBSCRIBE goes out on the next store-visible frame at the latest.
+        # The server itself must stop sending SOLUSDT: ask its subscription index.
         assert await store.wait_until(
             lambda s: (
-                not any("solusdt" in x for c in feed._connections.values() for x in c.subscribed)
+                not any(
+                    name.startswith("solusdt@") and conns for name, conns in sim.subscribers.items()
+                )
             ),
             WAIT,
         )
+        assert sim.stats.control_errors == 0
         assert await store.wait_until(progressed(store, list(kept), 3), WAIT)
         assert_books_true(sim, store, list(kept))
 

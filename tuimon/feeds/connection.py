@@ -115,10 +115,15 @@ class StreamConnection:
 
     def on_reply(self, reply: ControlReply) -> None:
         """A control reply arrived: forget the request, or record what the server refused."""
-        if not isinstance(reply.request_id, int):
+        request_id = reply.request_id
+        sent = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
+        if reply.ok:
             return
-        sent = self._pending.pop(reply.request_id, None)
-        if sent is None or reply.ok:
+        if sent is None:
+            # An error we cannot tie to a request (the server could not read its id): say so.
+            reason = f"server refused a request (code {reply.error_code}): {reply.error_msg}"
+            log.warning("%s: %s", self.name, reason)
+            self._on_state(self.name, self._ws is not None, reason)
             return
         method, params = sent
         reason = f"{method} refused (code {reply.error_code}): {reply.error_msg}"

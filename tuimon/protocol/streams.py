@@ -89,9 +89,13 @@ def combined_url(endpoints: Endpoints, route: Route, streams: list[str]) -> str:
     return f"{base}/stream?streams={joined}"
 
 
-def control_frame(method: str, request_id: int, params: list[str] | None = None) -> bytes:
-    """A SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame."""
+def control_frame(method: str, request_id: int, params: list[str] | None = None) -> str:
+    """A SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame.
+
+    Returned as ``str`` because websockets sends ``str`` as a text frame and ``bytes`` as a
+    binary frame, which the exchange answers with an "Invalid JSON" error.
+    """
     body: dict[str, object] = {"method": method, "id": request_id}
     if params is not None:
         body["params"] = params
-    return orjson.dumps(body)
+    return orjson.dumps(body).decode()
