@@ -22,36 +22,13 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tuimon.sim.candles import CandleState, Stats24h
 from tuimon.sim.fmt import SymbolFormat
-from tuimon.sim.klines import (
-    HOUR,
-    INTERVAL_MS,
-    K_C,
-    K_CT,
-    K_F,
-    K_H,
-    K_L,
-    K_LID,
-    K_N,
-    K_O,
-    K_Q,
-    K_T,
-    K_TBQ,
-    K_TBV,
-    K_V,
-    Candle,
-    HistoryParams,
-    backward_history,
-    candle_open,
-    empty_candle,
-    forming_candle,
-    next_open,
-)
+from tuimon.sim.klines import Candle, HistoryParams
 from tuimon.sim.markets import MarketConfig, SymbolSpec
 
 BID = 0
 ASK = 1
-MAX_HISTORY = 1500  # pre-start candles per interval (futures klines max limit)
 
 # Rough USD value of the quote assets, used only to size orders in a realistic way.
 _QUOTE_USD = {"USDT": 1.0, "USDC": 1.0, "USD": 1.0, "FDUSD": 1.0, "BTC": 95000.0,
@@ -98,18 +75,6 @@ class DiffWindow:
     last_time: int
     bids: dict[int, int]
     asks: dict[int, int]
-
-
-class Stats24h:
-    """Rolling 24 h ticker numbers. Seeded from hourly history, then moved by live trades."""
-
-    __slots__ = ("o", "h", "l", "c", "last_qty", "v", "q", "n", "first_id", "last_id", "changed")
-
-    def __init__(self) -> None:
-        self.o = self.h = self.l = self.c = 0
-        self.last_qty = self.v = self.q = self.n = 0
-        self.first_id = self.last_id = -1
-        self.changed = False
 
 
 def make_spec(cfg: MarketConfig, symbol: str, seed: int) -> SymbolSpec:
@@ -186,11 +151,11 @@ class SymbolModel:
         # Per-step outputs, read by the server right after step().
         self.step_trades: list[AggTrade] = []
         self.step_tops: list[tuple[int, int, int, int, int]] = []  # (uid, bid, bq, ask, aq)
-        self.step_closed: list[tuple[str, Candle]] = []
 
         self.last_price = self.p0
         self.last_qty = max(1, round(self.trade_lot))
-        self._init_candles(start_ms)
+        self.candles = CandleState(cfg.intervals, f"{seed}/{cfg.name}/{spec.symbol}", start_ms,
+                                   self.p0, self._hist_params(), self.trade_id, self.last_qty)
 
     # ----------------------------------------------------------------- book primitives
     def _sample_qty(self, scale: float) -> int:
@@ -255,8 +220,7 @@ class SymbolModel:
         self.now = now_ms
         self.step_trades = []
         self.step_tops = []
-        self.step_closed = []
-        self._roll_candles(now_ms)
+        self.candles.roll(now_ms)
         rng = self.rng
         self.fair += rng.gauss(0.0, self.sd) + 0.001 * (self.p0 - self.fair)
         self.fair = max(self.fair, 0.2 * self.p0, 3.0 * self.gap)
@@ -396,145 +360,31 @@ class SymbolModel:
         self.step_trades.append(agg)
         self.last_price = px
         self.last_qty = parts[-1][1]
-        quote = self.fmt.quote_units(px, qty)
-        taker_buy = not buyer_maker
-        last = agg.last_id
-        for c in self.forming_list:
-            if c[K_N] == 0:
-                c[K_O] = c[K_H] = c[K_L] = px
-                c[K_F] = first
-            elif px > c[K_H]:
-                c[K_H] = px
-            elif px < c[K_L]:
-                c[K_L] = px
-            c[K_C] = px
-            c[K_V] += qty
-            c[K_Q] += quote
-            c[K_N] += k
-            c[K_LID] = last
-            if taker_buy:
-                c[K_TBV] += qty
-                c[K_TBQ] += quote
-        st = self.stats
-        if px > st.h:
-            st.h = px
-        if px < st.l:
-            st.l = px
-        st.c = px
-        st.last_qty = self.last_qty
-        st.v += qty
-        st.q += quote
-        st.n += k
-        st.last_id = last
-        if st.first_id < 0:
-            st.first_id = first
-        st.changed = True
+        self.candles.on_trade(px, qty, self.fmt.quote_units(px, qty), k, first, agg.last_id,
+                              not buyer_maker)
+        self.candles.stats.last_qty = self.last_qty
 
     def _hist_params(self) -> HistoryParams:
         trades_per_hour = 72000 * 0.25 * self.activity
         return HistoryParams(self.p0, trades_per_hour * self.trade_lot * 1.3, self.trade_lot,
                              self.fmt.quote_units)
 
-    def _init_candles(self, start_ms: int) -> None:
-        hp = self._hist_params()
-        self.hist_params = hp
-        self.forming: dict[str, Candle] = {}
-        self.closed: dict[str, deque[Candle]] = {}
-        # Per interval: generated history newest-first plus the generator's resume state.
-        self.hist: dict[str, list[Candle]] = {}
-        self._hist_rng: dict[str, random.Random] = {}
-        for interval in self.cfg.intervals:
-            rng = random.Random(f"{self.seed}/{self.cfg.name}/{self.symbol}/kline/{interval}")
-            self._hist_rng[interval] = rng
-            self.forming[interval] = forming_candle(rng, interval, start_ms, self.p0, hp,
-                                                    self.trade_id - 1)
-            self.closed[interval] = deque(maxlen=MAX_HISTORY + 100)
-            self.hist[interval] = []
-        self.forming_list = list(self.forming.values())
-        self._init_stats(start_ms)
+    # Views on the candle state used by the emitter, payloads and REST.
+    @property
+    def stats(self) -> Stats24h:
+        return self.candles.stats
 
-    def history_candles(self, interval: str, count: int) -> list[Candle]:
-        """Pre-start closed candles, newest first, generated lazily and deterministically."""
-        hist = self.hist[interval]
-        if len(hist) < count:
-            rng = self._hist_rng[interval]
-            if hist:
-                first_open, price, tid = hist[-1][K_T], hist[-1][K_O], hist[-1][K_F] - 1
-            else:
-                f = self._forming0(interval)
-                first_open, price = f[K_T], f[K_O]
-                tid = (f[K_F] - 1) if f[K_F] >= 0 else self.trade_id - 1
-            if tid < 0:
-                tid = self.trade_id - 1
-            more = backward_history(rng, interval, first_open, price, count - len(hist),
-                                    self.hist_params, tid)
-            hist.extend(reversed(more))
-        return hist[:count]
+    @property
+    def forming(self) -> dict[str, Candle]:
+        return self.candles.forming
 
-    def _forming0(self, interval: str) -> Candle:
-        """The first live candle (the one open at start) of ``interval``."""
-        closed = self.closed[interval]
-        if closed:
-            return closed[0]
-        return self.forming[interval]
-
-    def _init_stats(self, start_ms: int) -> None:
-        st = self.stats = Stats24h()
-        hourly = list(reversed(self.history_candles("1h", 23))) + [self.forming["1h"]]
-        st.o = hourly[0][K_O]
-        st.h = max(c[K_H] for c in hourly)
-        st.l = min(c[K_L] for c in hourly)
-        st.c = self.p0
-        st.v = sum(c[K_V] for c in hourly)
-        st.q = sum(c[K_Q] for c in hourly)
-        st.n = sum(c[K_N] for c in hourly)
-        ids = [c[K_F] for c in hourly if c[K_F] >= 0]
-        st.first_id = min(ids) if ids else -1
-        st.last_id = self.trade_id - 1 if st.n else -1
-        st.last_qty = self.last_qty
-
-    def _roll_candles(self, now_ms: int) -> None:
-        for interval, c in self.forming.items():
-            if now_ms <= c[K_CT]:
-                continue
-            closed = self.closed[interval]
-            closed.append(c)
-            self.step_closed.append((interval, c))
-            # Candles without trades in between still exist, with the previous close.
-            nxt = next_open(interval, c[K_T])
-            target = candle_open(interval, now_ms)
-            while nxt < target:
-                closed.append(empty_candle(interval, nxt, c[K_C]))
-                nxt = next_open(interval, nxt)
-            self.forming[interval] = empty_candle(interval, target, c[K_C])
-        self.forming_list = list(self.forming.values())
+    @property
+    def step_closed(self) -> list[tuple[str, Candle]]:
+        return self.candles.step_closed
 
     def klines(self, interval: str, limit: int, start: int | None, end: int | None,
                ) -> list[Candle]:
-        """REST klines: history + live closed + forming, filtered like the exchange does."""
-        live = list(self.closed[interval]) + [self.forming[interval]]
-        oldest_live = live[0][K_T]
-        size = INTERVAL_MS[interval]
-        # Generate just enough history to cover the request (at most MAX_HISTORY candles,
-        # which plays the role of the listing date).
-        need = limit
-        if start is not None:
-            need = max(need, (oldest_live - start) // size + 2)
-        if end is not None:
-            need = max(need, (oldest_live - end) // size + limit + 2)
-        need = max(0, min(need, MAX_HISTORY))
-        closed = self.closed[interval]
-        if closed.maxlen is not None and len(closed) >= closed.maxlen:
-            need = 0  # live candles alone cover every limit; history is no longer adjacent
-        hist = list(reversed(self.history_candles(interval, need)))
-        rows = hist + live
-        if start is not None:
-            rows = [c for c in rows if c[K_T] >= start]
-        if end is not None:
-            rows = [c for c in rows if c[K_T] <= end]
-        if start is not None:
-            return rows[:limit]
-        return rows[-limit:]
+        return self.candles.klines(interval, limit, start, end)
 
     # ----------------------------------------------------------------- queries
     def snapshot(self, limit: int) -> tuple[int, list[list[str]], list[list[str]]]:
@@ -543,9 +393,6 @@ class SymbolModel:
         bids = [[price(p), qty(self.bids[p])] for p in reversed(self.bids_px[-limit:])]
         asks = [[price(p), qty(self.asks[p])] for p in self.asks_px[:limit]]
         return self.last_id, bids, asks
-
-    def top_levels(self, n: int) -> tuple[list[list[str]], list[list[str]]]:
-        return self.snapshot(n)[1:]
 
     def changes_since(self, after_id: int) -> DiffWindow | None:
         """Aggregate every internal update with id > after_id (last write per level wins)."""
@@ -623,5 +470,5 @@ class MarketModel:
 
 
 
-__all__ = ["BID", "ASK", "HOUR", "AggTrade", "BookState", "DiffWindow", "MarketModel",
+__all__ = ["BID", "ASK", "AggTrade", "BookState", "DiffWindow", "MarketModel",
            "SymbolModel", "Stats24h", "make_spec"]

@@ -1,0 +1,193 @@
+"""Per-symbol candles for every interval plus the rolling 24 h stats, fed by live trades.
+
+Split from the book model because it has its own lifecycle: candles roll on *time* (the sim
+clock), the book moves on *steps*. History before the simulator started is generated lazily per
+interval, backward from an anchor fixed at start, so REST klines are deterministic whatever the
+order or timing of requests.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+from tuimon.sim.klines import (
+    INTERVAL_MS,
+    K_C,
+    K_CT,
+    K_F,
+    K_H,
+    K_L,
+    K_LID,
+    K_N,
+    K_O,
+    K_Q,
+    K_T,
+    K_TBQ,
+    K_TBV,
+    K_V,
+    Candle,
+    HistoryParams,
+    backward_history,
+    candle_open,
+    empty_candle,
+    forming_candle,
+    next_open,
+)
+
+MAX_HISTORY = 1500  # pre-start candles per interval (futures klines max limit)
+
+
+class Stats24h:
+    """Rolling 24 h ticker numbers. Seeded from hourly history, then moved by live trades.
+
+    Trades never roll out of the window (sessions are short next to 24 h); only the window's
+    open/close times follow the clock.
+    """
+
+    __slots__ = ("o", "h", "l", "c", "last_qty", "v", "q", "n", "first_id", "last_id", "changed")
+
+    def __init__(self) -> None:
+        self.o = self.h = self.l = self.c = 0
+        self.last_qty = self.v = self.q = self.n = 0
+        self.first_id = self.last_id = -1
+        self.changed = False
+
+
+class CandleState:
+    """Forming, closed and pre-start candles of every interval for one symbol."""
+
+    def __init__(self, intervals: tuple[str, ...], rng_key: str, start_ms: int, price: int,
+                 hp: HistoryParams, next_trade_id: int, last_qty: int) -> None:
+        self.hp = hp
+        self.forming: dict[str, Candle] = {}
+        self.closed: dict[str, deque[Candle]] = {}
+        self.hist: dict[str, list[Candle]] = {}  # pre-start history, newest first
+        self._hist_rng: dict[str, random.Random] = {}
+        # Where each interval's history must end: (open of first live candle, its open price,
+        # last trade id before it). Fixed now so later trades cannot change the history.
+        self._anchor: dict[str, tuple[int, int, int]] = {}
+        self.step_closed: list[tuple[str, Candle]] = []
+        for interval in intervals:
+            rng = random.Random(f"{rng_key}/kline/{interval}")
+            self._hist_rng[interval] = rng
+            c = forming_candle(rng, interval, start_ms, price, hp, next_trade_id - 1)
+            self.forming[interval] = c
+            self.closed[interval] = deque(maxlen=MAX_HISTORY + 100)
+            self.hist[interval] = []
+            tid = c[K_F] - 1 if c[K_F] >= 0 else next_trade_id - 1
+            self._anchor[interval] = (c[K_T], c[K_O], tid)
+        self.forming_list = list(self.forming.values())
+        self.stats = self._init_stats(price, next_trade_id, last_qty)
+
+    def _init_stats(self, price: int, next_trade_id: int, last_qty: int) -> Stats24h:
+        st = Stats24h()
+        hourly = list(reversed(self.history("1h", 23))) + [self.forming["1h"]]
+        st.o = hourly[0][K_O]
+        st.h = max(c[K_H] for c in hourly)
+        st.l = min(c[K_L] for c in hourly)
+        st.c = price
+        st.v = sum(c[K_V] for c in hourly)
+        st.q = sum(c[K_Q] for c in hourly)
+        st.n = sum(c[K_N] for c in hourly)
+        ids = [c[K_F] for c in hourly if c[K_F] >= 0]
+        st.first_id = min(ids) if ids else -1
+        st.last_id = next_trade_id - 1 if st.n else -1
+        st.last_qty = last_qty
+        return st
+
+    def on_trade(self, px: int, qty: int, quote: int, count: int, first: int, last: int,
+                 taker_buy: bool) -> None:
+        """One aggTrade (``count`` trades at ``px``) into every forming candle and the stats."""
+        for c in self.forming_list:
+            if c[K_N] == 0:
+                c[K_O] = c[K_H] = c[K_L] = px
+                c[K_F] = first
+            elif px > c[K_H]:
+                c[K_H] = px
+            elif px < c[K_L]:
+                c[K_L] = px
+            c[K_C] = px
+            c[K_V] += qty
+            c[K_Q] += quote
+            c[K_N] += count
+            c[K_LID] = last
+            if taker_buy:
+                c[K_TBV] += qty
+                c[K_TBQ] += quote
+        st = self.stats
+        if px > st.h:
+            st.h = px
+        if px < st.l:
+            st.l = px
+        st.c = px
+        st.v += qty
+        st.q += quote
+        st.n += count
+        st.last_id = last
+        if st.first_id < 0:
+            st.first_id = first
+        st.changed = True
+
+    def roll(self, now_ms: int) -> None:
+        """Close every candle whose time is over; closed ones are listed in ``step_closed``."""
+        self.step_closed = []
+        rolled = False
+        for interval, c in self.forming.items():
+            if now_ms <= c[K_CT]:
+                continue
+            rolled = True
+            closed = self.closed[interval]
+            closed.append(c)
+            self.step_closed.append((interval, c))
+            # Candles without trades in between still exist, with the previous close.
+            nxt = next_open(interval, c[K_T])
+            target = candle_open(interval, now_ms)
+            while nxt < target:
+                closed.append(empty_candle(interval, nxt, c[K_C]))
+                nxt = next_open(interval, nxt)
+            self.forming[interval] = empty_candle(interval, target, c[K_C])
+        if rolled:
+            self.forming_list = list(self.forming.values())
+
+    def history(self, interval: str, count: int) -> list[Candle]:
+        """Pre-start closed candles, newest first, generated lazily and deterministically."""
+        hist = self.hist[interval]
+        if len(hist) < count:
+            if hist:
+                first_open, price = hist[-1][K_T], hist[-1][K_O]
+                # the trade id just before the oldest candle that had trades
+                tid = next((c[K_F] - 1 for c in reversed(hist) if c[K_F] >= 0),
+                           self._anchor[interval][2])
+            else:
+                first_open, price, tid = self._anchor[interval]
+            more = backward_history(self._hist_rng[interval], interval, first_open, price,
+                                    count - len(hist), self.hp, tid)
+            hist.extend(reversed(more))
+        return hist[:count]
+
+    def klines(self, interval: str, limit: int, start: int | None, end: int | None,
+               ) -> list[Candle]:
+        """REST klines: history + live closed + forming, filtered like the exchange does."""
+        closed = self.closed[interval]
+        live = list(closed) + [self.forming[interval]]
+        oldest_live = live[0][K_T]
+        size = INTERVAL_MS[interval]
+        # Generate just enough history to cover the request; MAX_HISTORY plays the role of the
+        # listing date.
+        need = limit
+        if start is not None:
+            need = max(need, (oldest_live - start) // size + 2)
+        if end is not None:
+            need = max(need, (oldest_live - end) // size + limit + 2)
+        need = max(0, min(need, MAX_HISTORY))
+        if closed.maxlen is not None and len(closed) >= closed.maxlen:
+            need = 0  # live candles alone cover every limit; history is no longer adjacent
+        rows = list(reversed(self.history(interval, need))) + live
+        if start is not None:
+            rows = [c for c in rows if c[K_T] >= start]
+        if end is not None:
+            rows = [c for c in rows if c[K_T] <= end]
+        if start is not None:
+            return rows[:limit]
+        return rows[-limit:]
