@@ -171,7 +171,7 @@ class TuimonApp(App[None]):
         """One line for stderr after the terminal is restored (fatal start-up problems)."""
         self._pending: set[str] = set()
         self._feed_ready = False
-        self._closing = False
+        self._quitting = False
         self._watchlist_edited = False
         self._last_watch: Watch | None = None
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
@@ -216,6 +216,7 @@ class TuimonApp(App[None]):
             await self.shutdown(1, f"cannot load exchangeInfo from {where}: {exc}")
             return
         watchlist = list(self.watchlist)
+        note = ""
         if self.settings.symbols_from_cli:
             try:
                 watchlist = feed.check_symbols(watchlist)
@@ -227,17 +228,17 @@ class TuimonApp(App[None]):
             unknown = [s for s in watchlist if s not in known]
             if unknown:
                 watchlist = [s for s in watchlist if s in known]
-                self.main.health.note(f"dropped unknown symbols from config: {' '.join(unknown)}")
+                note = f"dropped unknown symbols from the config: {' '.join(unknown)}"
         if not watchlist:
             try:
                 watchlist = await feed.top_symbols(DEFAULT_WATCH_COUNT)
             except Exception as exc:  # noqa: BLE001 - a default list is a nicety, never fatal
-                self.main.health.note(f"top symbols unavailable ({exc}); using a fixed list")
+                note = f"top symbols unavailable ({exc}); using a fixed list"
             if not watchlist:
                 watchlist = [s for s in FALLBACK_WATCHLIST if s in self.store.symbols]
                 watchlist = watchlist or sorted(self.store.symbols)[:DEFAULT_WATCH_COUNT]
         self._feed_ready = True
-        self.main.health.note("")
+        self.main.health.note(note)
         self.watchlist = tuple(watchlist)
         self._apply_watch()
         self.post_message(self.FeedReady())
@@ -254,9 +255,9 @@ class TuimonApp(App[None]):
 
     async def shutdown(self, code: int = 0, message: str | None = None) -> None:
         """Save preferences, close the feed's sockets, exit with ``code``."""
-        if self._closing:
+        if self._quitting:
             return
-        self._closing = True
+        self._quitting = True
         if self.frame_timer is not None:
             self.frame_timer.stop()
         if code == 0:

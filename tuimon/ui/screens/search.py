@@ -19,19 +19,22 @@ MAX_RESULTS = 50
 def search_symbols(
     query: str, symbols: Iterable[str], watched: Iterable[str] = (), limit: int = MAX_RESULTS
 ) -> list[str]:
-    """Symbols matching ``query``: prefix matches first (short before long), then the rest.
+    """Symbols matching ``query``, best first.
 
-    An empty query lists the watchlist first, then the market alphabetically.
+    Order: an exact match, then prefix matches (watched ones first, short before long), then
+    symbols containing the query. An empty query lists the watchlist, then the whole market.
     """
     needle = query.strip().upper()
     every = sorted(symbols)
+    watched_set = set(watched)
     if not needle:
-        watched_list = [s for s in watched if s in set(every)]
-        seen = set(watched_list)
-        return [*watched_list, *(s for s in every if s not in seen)][:limit]
+        known = set(every)
+        watched_list = [s for s in watched if s in known]
+        return [*watched_list, *(s for s in every if s not in watched_set)][:limit]
     prefix = [s for s in every if s.startswith(needle)]
     inner = [s for s in every if needle in s and not s.startswith(needle)]
-    prefix.sort(key=lambda s: (len(s), s))
+    prefix.sort(key=lambda s: (s != needle, s not in watched_set, len(s), s))
+    inner.sort(key=lambda s: (s not in watched_set, len(s), s))
     return [*prefix, *inner][:limit]
 
 

@@ -1,0 +1,227 @@
+"""Widgets against a seeded store: ladder rows, stale marking, diffed grid, sparkline, health."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from conftest import sample_app, settle
+from textual.geometry import Region
+
+from tuimon.protocol.models import DepthDiff, Kline
+from tuimon.store import topics
+from tuimon.ui.sample import ROUTE, make_stale
+from tuimon.ui.widgets.depth_ladder import bar, cumulative
+from tuimon.ui.widgets.health_bar import RateMeter
+from tuimon.ui.widgets.kline_spark import contiguous_tail
+
+SIZE = (120, 40)
+
+
+def test_bar_eighths() -> None:
+    assert bar(1.0, 4) == "████"
+    assert bar(0.5, 4) == "██  "
+    assert bar(0.0, 3) == "   "
+    assert bar(0.53, 4) == "██▏ "
+
+
+def test_cumulative() -> None:
+    levels = [(Decimal(1), Decimal("0.5")), (Decimal(2), Decimal("1.25"))]
+    assert cumulative(levels) == [Decimal("0.5"), Decimal("1.75")]
+
+
+async def test_ladder_rows_fit_height_and_show_best_levels() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        rows = ladder.row_texts()
+        assert len(rows) == ladder.size.height
+        n = ladder.levels
+        assert n >= 5
+        assert "live" in rows[0]
+        middle = rows[1 + n]
+        assert "spread 0.01" in middle and "mid 96,822.375" in middle
+        book = app.store.books["BTCUSDT"].book
+        best_ask, best_bid = book.best_ask(), book.best_bid()
+        assert rows[n].lstrip().startswith("96,822.38")  # best ask just above the middle
+        assert rows[2 + n].lstrip().startswith("96,822.37")  # best bid just below
+        assert best_ask is not None and best_bid is not None
+        assert (best_ask[0], best_bid[0]) == (Decimal("96822.38"), Decimal("96822.37"))
+        # Worst ask at the top, prices strictly decreasing down the ladder.
+        prices = [r.split()[0] for r in rows[1 : 1 + n] + rows[2 + n :] if r.strip()]
+        numbers = [Decimal(p.replace(",", "")) for p in prices]
+        assert numbers == sorted(numbers, reverse=True)
+
+
+async def test_ladder_repaints_only_changed_rows() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        before = ladder.row_texts()
+        sync = app.store.books["BTCUSDT"]
+        diff = DepthDiff(
+            "BTCUSDT",
+            event_time=app.clock.wall_ms(),
+            first_id=sync.last_update_id + 1,
+            final_id=sync.last_update_id + 1,
+            prev_final_id=None,
+            bids=(),
+            asks=((Decimal("96822.38"), Decimal("0.14579")),),  # best ask grows a little
+        )
+        app.store.apply_depth(diff)
+        app.store.note_message(ROUTE, diff.event_time)
+        dirty_regions: list[Region] = []
+        original = ladder.refresh
+
+        def spy(*regions, **kwargs):
+            dirty_regions.extend(regions)
+            return original(*regions, **kwargs)
+
+        ladder.refresh = spy  # type: ignore[method-assign]
+        app.flush_frame()
+        after = ladder.row_texts()
+        changed = [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert changed and len(changed) < len(after) // 2
+        assert {r.y for r in dirty_regions} == set(changed)
+        assert all(r.height == 1 for r in dirty_regions)
+
+
+async def test_ladder_never_shows_stale_book_as_live() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        assert ladder.freshness == "live" and not ladder.has_class("-stale")
+        # Silent: connected but no frame for more than 5 s.
+        app.clock.advance(6_000)
+        app.flush_frame()
+        await pilot.pause()
+        assert ladder.freshness == "silent" and ladder.has_class("-stale")
+        assert "STALE" in ladder.row_texts()[0]
+        assert "not live" in ladder.row_texts()[1 + ladder.levels]
+        assert app.main.health.has_class("-stale")
+        # Resyncing: the book is invalid, no levels at all.
+        app.store.note_message(ROUTE, app.clock.wall_ms())
+        app.store.books["BTCUSDT"].invalidate()
+        app.store.mark(topics.book_topic("BTCUSDT"))
+        app.flush_frame()
+        rows = ladder.row_texts()
+        assert ladder.freshness == "syncing"
+        assert "RESYNCING" in rows[0]
+        assert not any(ch.isdigit() for row in rows[1 : 1 + ladder.levels] for ch in row)
+        # Disconnected.
+        make_stale(app.store)
+        app.flush_frame()
+        await pilot.pause()
+        assert app.main.health.has_class("-disconnected")
+        assert app.main.grid.has_class("-stale")
+
+
+async def test_grid_writes_only_changed_cells_and_flashes() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        updates: list[tuple[str, str]] = []
+        original = grid.update_cell
+
+        def spy(row_key, column_key, value, **kwargs):
+            updates.append((str(row_key), str(column_key)))
+            return original(row_key, column_key, value, **kwargs)
+
+        grid.update_cell = spy  # type: ignore[method-assign]
+        app.flush_frame()
+        assert updates == []  # nothing changed: nothing written
+        old = app.store.tickers["ETHUSDT"]
+        app.clock.advance(100)
+        app.store.apply_mini_ticker(
+            replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("1.5"))
+        )
+        app.flush_frame()
+        assert set(updates) == {("ETHUSDT", "last"), ("ETHUSDT", "change")}
+        last_cell = grid.get_cell("ETHUSDT", "last")
+        assert last_cell.plain.endswith("▲")
+        assert "ETHUSDT" in grid._flash_until
+        updates.clear()
+        app.clock.advance(1_000)  # flash over: the cell is rewritten once, without flash
+        app.flush_frame()
+        assert updates == [("ETHUSDT", "last")]
+        assert grid._flash_until == {}
+
+
+async def test_grid_prices_use_tick_size() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        assert grid.get_cell("DOGEUSDT", "last").plain.strip() == "0.32222"
+        assert grid.get_cell("BTCUSDT", "high").plain.strip() == "98,187.58"
+
+
+def _kline(open_time: int, close: str) -> Kline:
+    price = Decimal(close)
+    return Kline(
+        "X",
+        0,
+        "1m",
+        open_time,
+        open_time + 59_999,
+        price,
+        price,
+        price,
+        price,
+        Decimal(1),
+        Decimal(1),
+        1,
+        True,
+    )
+
+
+def test_contiguous_tail_stops_at_a_hole() -> None:
+    candles = [_kline(t * 60_000, "1") for t in (1, 2, 3, 7, 8, 9, 10)]
+    tail = contiguous_tail(candles, "1m", 100)
+    assert [c.open_time // 60_000 for c in tail] == [7, 8, 9, 10]
+    assert len(contiguous_tail(candles, "1m", 2)) == 2
+
+
+async def test_sparkline_follows_live_candle_in_place() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        spark = app.main.spark
+        window = list(spark.window)
+        assert len(window) == spark.size.width
+        last = window[-1]
+        app.store.apply_kline(
+            replace(last, event_time=last.event_time + 1, close=last.close + 5, high=last.high + 5)
+        )
+        app.flush_frame()
+        assert len(spark.window) == len(window)
+        assert spark.window[-1].close == last.close + 5
+        assert "last 96,827.37" in spark._title_text
+
+
+def test_rate_meter() -> None:
+    meter = RateMeter()
+    assert meter.sample(10.0, 100) == 0.0
+    assert meter.sample(10.5, 150) == 0.0
+    assert meter.sample(11.0, 200) == 100.0
+    assert meter.sample(13.0, 200) == 0.0
+
+
+async def test_health_bar_text_fits_and_reads_without_colour() -> None:
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        health = app.main.health
+        line1, line2 = health.text(80).split("\n")
+        assert len(line1) <= 80 and len(line2) <= 80
+        assert "●spot" in line1 and "lat 42ms" in line1 and "up 00:12:34" in line1
+        wide = health.text(160).split("\n")[0]
+        assert "reconnects 0" in wide and "resyncs 0" in wide and "bad frames 0" in wide
+        make_stale(app.store)
+        app.flush_frame()
+        line1, line2 = health.text(80).split("\n")
+        assert "✕spot" in line1 and line2.startswith(" DISCONNECTED")
