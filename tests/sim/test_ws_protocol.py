@@ -225,7 +225,7 @@ async def test_usdm_routes_deliver_only_their_streams(usdm):
 
             await asyncio.wait_for(gather(), TIMEOUT)
             # keep listening a while longer: the other route's streams stay silent
-            seen |= kinds_of(await drain(ws, 0.6))
+            seen |= kinds_of(await drain(ws, 0.4))
             assert seen == expected, route
 
 

@@ -1,7 +1,8 @@
 """Binance-compatible local market-data simulator (spot, USDⓈ-M, COIN-M).
 
-Pure asyncio + aiohttp + orjson; no dependency on the client packages. See README-level docs in
-``tuimon.sim.server.SimServer`` and the fault list in ``tuimon.sim.faults``.
+Pure asyncio + aiohttp + orjson; no dependency on the client packages. Start with
+``tuimon.sim.server.SimServer`` (or ``SimThread`` outside asyncio); faults are listed in
+``tuimon.sim.faults``; ``python -m tuimon.sim`` runs all three markets.
 """
 
 from tuimon.sim.faults import FAULT_NAMES, FAULT_PARAMS, MALFORMED_KINDS, FaultRecord

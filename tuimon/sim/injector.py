@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 
 class FaultInjector:
+    """Validates a fault request, records it, and dispatches to ``_fault_<name>``."""
+
     def __init__(self, server: SimServer) -> None:
         self.server = server
 
@@ -119,7 +121,7 @@ class FaultInjector:
         delay = float(params.get("delay", 0.5))
         event = orjson.dumps({"e": "serverShutdown", "E": self.server.clock()})
         wrapped = b'{"stream":"!serverShutdown","data":' + event + b"}"
-        loop = self.server._loop or asyncio.get_running_loop()
+        loop = self.server.loop or asyncio.get_running_loop()
         for conn in self._targets(sym):
             conn.push(wrapped if conn.combined else event)
             record.applied += 1
@@ -127,7 +129,7 @@ class FaultInjector:
             if delay <= 0:
                 conn.close_soon(1001, "server shutdown")
             else:
-                self.server._timers.append(loop.call_later(delay, conn.close_soon, 1001,
+                self.server.timers.append(loop.call_later(delay, conn.close_soon, 1001,
                                                     "server shutdown"))
 
     def _fault_malformed(self, record: FaultRecord, sym: str | None,

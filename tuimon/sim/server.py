@@ -98,8 +98,8 @@ class SimServer:
         self._paused = paused
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._timers: list[asyncio.TimerHandle] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.timers: list[asyncio.TimerHandle] = []
 
     # ------------------------------------------------------------------ URLs
     @property
@@ -137,7 +137,7 @@ class SimServer:
     async def start(self) -> None:
         if self._runner is not None:
             raise RuntimeError("already started")
-        self._loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop()
         runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -154,7 +154,7 @@ class SimServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        for handle in self._timers:
+        for handle in self.timers:
             handle.cancel()
         for conn in list(self.conns):
             conn.abort("server stopped")
