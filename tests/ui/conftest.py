@@ -15,9 +15,7 @@ from tuimon.protocol.models import SymbolInfo
 from tuimon.store import Store
 from tuimon.ui.app import TuimonApp
 from tuimon.ui.factory import build_app
-from tuimon.ui.sample import WATCHLIST, fill_store, make_stale, symbol_table
-
-UPTIME_MS = 754_000
+from tuimon.ui.sample import WATCHLIST, build_sample_app, fill_store, symbol_table
 
 
 def sample_app(
@@ -26,27 +24,11 @@ def sample_app(
     selected: str = "BTCUSDT",
     stale: bool = False,
     config_path: Path | None = None,
-    feed: object | None = None,
-    live: bool = False,
-    fill: bool = True,
-    symbols_from_cli: bool = False,
 ) -> TuimonApp:
-    """The real app over a seeded store (the same mutators the feed uses)."""
-    clock = FrozenClock()
-    store = Store("spot", clock=clock)
-    clock.advance(UPTIME_MS)
-    if fill:
-        fill_store(store, clock, watchlist=watchlist, selected=selected)
-    if stale:
-        make_stale(store)
-    settings = Settings(
-        market="spot",
-        watchlist=watchlist,
-        selected=selected,
-        config_path=config_path,
-        symbols_from_cli=symbols_from_cli,
+    """The real app over a seeded store (the same mutators the feed uses), frozen clock."""
+    return build_sample_app(
+        watchlist=watchlist, selected=selected, stale=stale, config_path=config_path
     )
-    return build_app(settings, store=store, clock=clock, live=live, feed=feed)  # type: ignore[arg-type]
 
 
 @pytest.fixture

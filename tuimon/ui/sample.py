@@ -11,11 +11,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tuimon.clock import Clock
+from tuimon.clock import Clock, FrozenClock
 from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, SymbolInfo
 from tuimon.store import Store
 from tuimon.ui.format import INTERVAL_MS
+
+if TYPE_CHECKING:
+    from tuimon.ui.app import TuimonApp
 
 # symbol, base, quote, tick size, step size, reference price
 SYMBOLS: tuple[tuple[str, str, str, str, str, str], ...] = (
@@ -198,3 +203,28 @@ def make_stale(store: Store, *, disconnected: bool = True) -> None:
         store.set_connected(ROUTE, False, "connection closed (1006)")
         store.set_status(f"{ROUTE}: connection closed (1006), reconnecting in 2.0 s")
         store.note_reconnect(ROUTE)
+
+
+def build_sample_app(
+    *,
+    watchlist: tuple[str, ...] = WATCHLIST,
+    selected: str = "BTCUSDT",
+    stale: bool = False,
+    config_path: Path | None = None,
+    live: bool = False,
+    uptime_ms: int = 754_000,
+) -> TuimonApp:
+    """The real app (via the factory) over a seeded store and a frozen clock, no feed."""
+    from tuimon.config import Settings
+    from tuimon.ui.factory import build_app
+
+    clock = FrozenClock()
+    store = Store("spot", clock=clock)
+    clock.advance(uptime_ms)
+    fill_store(store, clock, watchlist=watchlist, selected=selected)
+    if stale:
+        make_stale(store)
+    settings = Settings(
+        market="spot", watchlist=watchlist, selected=selected, config_path=config_path
+    )
+    return build_app(settings, store=store, clock=clock, live=live)
