@@ -49,6 +49,8 @@ async def export(out: Path) -> list[Path]:
     for name, size, make, step in SHOTS:
         app = make()
         async with app.run_test(size=size) as pilot:
+            while app.frame_timer is None:  # state is pushed once the main screen is styled
+                await pilot.pause()
             app.flush_frame()
             await pilot.pause()
             await step(pilot)

@@ -39,6 +39,10 @@ def make_app() -> Callable[..., TuimonApp]:
 
 async def settle(pilot) -> None:
     """Flush one frame by hand (the frame timer is paused) and let Textual repaint."""
+    for _ in range(50):  # the app pushes its state once the main screen is styled
+        if pilot.app.frame_timer is not None:
+            break
+        await pilot.pause()
     pilot.app.flush_frame()
     await pilot.pause()
 

@@ -11,18 +11,19 @@ from textual.geometry import Region
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
 from tuimon.ui.sample import ROUTE, make_stale
-from tuimon.ui.widgets.depth_ladder import bar, cumulative
+from tuimon.ui.widgets.depth_ladder import bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
 from tuimon.ui.widgets.kline_spark import contiguous_tail
 
 SIZE = (120, 40)
 
 
-def test_bar_eighths() -> None:
-    assert bar(1.0, 4) == "████"
-    assert bar(0.5, 4) == "██  "
-    assert bar(0.0, 3) == "   "
-    assert bar(0.53, 4) == "██▏ "
+def test_bar_cells() -> None:
+    assert bar_cells(1.0, 4) == 4
+    assert bar_cells(0.5, 4) == 2
+    assert bar_cells(0.0, 3) == 0
+    assert bar_cells(0.01, 20) == 1  # a level never looks empty
+    assert bar_cells(0.5, 0) == 0
 
 
 def test_cumulative() -> None:

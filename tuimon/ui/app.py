@@ -190,6 +190,8 @@ class TuimonApp(App[None]):
     def main_ready(self) -> None:
         """The main screen and its panes are mounted: push the initial state, start the
         frame timer and (when live) the feed."""
+        if self.frame_timer is not None:
+            return
         self._push_watchlist()
         self._push_view()
         self.frame_timer = self.set_interval(

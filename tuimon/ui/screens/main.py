@@ -38,10 +38,11 @@ class MainScreen(Screen[None]):
         yield self.health
 
     def on_mount(self) -> None:
-        """Panes are mounted (and styled): the app may start pushing state."""
+        """Once the panes are mounted and styled (after the first refresh), the app may start
+        pushing state into them."""
         ready = getattr(self.app, "main_ready", None)
         if ready is not None:
-            ready()
+            self.call_after_refresh(ready)
 
     def flush(self, dirty: set[str], now: float) -> None:
         """One frame: each pane re-reads only what its topics say changed."""

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -25,7 +25,6 @@ from tuimon.protocol.models import Level
 from tuimon.store import Store, topics
 from tuimon.ui.format import decimals_of, fmt_decimal, fmt_qty, quantize
 
-_EIGHTHS = " ▏▎▍▌▋▊▉█"
 STATE_TEXT = {
     "live": "● live",
     "syncing": "⟳ RESYNCING",
@@ -41,14 +40,15 @@ MIDDLE_TEXT = {
 RowKey = tuple[object, ...]
 
 
-def bar(fraction: float, width: int) -> str:
-    """A left-aligned bar of ``width`` cells filled to ``fraction`` with eighth blocks."""
-    if width <= 0:
-        return ""
-    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
-    full, part = divmod(eighths, 8)
-    text = "█" * full + (_EIGHTHS[part] if part else "")
-    return text.ljust(width)
+def bar_cells(fraction: float, width: int) -> int:
+    """Cells of a depth bar filled to ``fraction`` of ``width`` (at least one when non-zero).
+
+    Bars are reverse-video spaces: one byte per cell on the wire (a block glyph is three),
+    and still visible with NO_COLOR, where reverse video survives and colour does not.
+    """
+    if width <= 0 or fraction <= 0:
+        return 0
+    return max(1, min(width, round(fraction * width)))
 
 
 def cumulative(levels: list[Level]) -> list[Decimal]:
@@ -90,7 +90,8 @@ class DepthLadder(Widget, can_focus=True):
         self.freshness = "syncing"
         self._keys: list[RowKey] = []
         self._strips: list[Strip] = []
-        self._built_for: tuple[Size, str | None, str] | None = None
+        self._cells: list[tuple[str, str]] = []
+        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -128,8 +129,14 @@ class DepthLadder(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         """Styles changed (a ``-stale`` class, a theme): rebuild rows with the new colours."""
         super().notify_style_update()
+        self._styles = {}
         if self.is_mounted:
-            self._rebuild(repaint_all=True)
+            # Component styles settle after this node's own: rebuild once they have.
+            self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        self._styles = {}
+        self._rebuild(repaint_all=True)
 
     def on_resize(self) -> None:
         """Row count follows the height."""
@@ -148,26 +155,52 @@ class DepthLadder(Widget, can_focus=True):
         rows = self._rows(width, height)
         if len(rows) != len(self._keys) or repaint_all:
             self._keys = [key for key, _ in rows]
-            self._strips = [self._strip(key, spans, width) for key, spans in rows]
+            built = [self._build(spans, width) for _, spans in rows]
+            self._strips = [strip for strip, _ in built]
+            self._cells = [cells for _, cells in built]
             self.refresh()
             return
         for y, (key, spans) in enumerate(rows):
-            if self._keys[y] != key:
-                self._keys[y] = key
-                self._strips[y] = self._strip(key, spans, width)
-                self.refresh(Region(0, y, width, 1))
+            if self._keys[y] == key:
+                continue
+            self._keys[y] = key
+            strip, cells = self._build(spans, width)
+            x0, x1 = _changed_span(self._cells[y], cells)
+            self._strips[y] = strip
+            self._cells[y] = cells
+            if x1 > x0:
+                # Only the cells that changed: a new size repaints the size, not the row.
+                self.refresh(Region(x0, y, x1 - x0, 1))
 
-    def _strip(self, key: RowKey, spans: list[tuple[str, str]], width: int) -> Strip:
-        segments = [Segment(text, self._style(kind)) for text, kind in spans if text]
-        strip = Strip(segments)
-        return strip.adjust_cell_length(width, self._style("")).crop(0, width)
+    def _build(self, spans: list[tuple[str, str]], width: int) -> tuple[Strip, tuple[str, str]]:
+        """The row's Strip (adjacent spans of one style merged: fewer escape sequences) and
+        its cells as (text, style code per cell) for diffing."""
+        merged: list[list[str]] = []
+        for text, kind in spans:
+            if not text:
+                continue
+            if merged and merged[-1][1] == kind:
+                merged[-1][0] += text
+            else:
+                merged.append([text, kind])
+        segments = [Segment(text, self._style(kind)) for text, kind in merged]
+        strip = Strip(segments).adjust_cell_length(width, self._style("")).crop(0, width)
+        plain = "".join(text for text, _ in merged)
+        codes = "".join(_code(kind) * len(text) for text, kind in merged)
+        return strip, (plain.ljust(width)[:width], codes.ljust(width)[:width])
 
     def _style(self, kind: str) -> Style:
+        # Resolving a style walks the DOM; the cache lives until the styles change.
         # Full (not partial) component styles: translucent theme colours such as
-        # "$error 60%" are blended over the widget's background here.
-        if not kind:
-            return self.rich_style
-        return self.get_component_rich_style(f"depth-ladder--{kind}")
+        # "$error 45%" are blended over the widget's background here.
+        style = self._styles.get(kind)
+        if style is None:
+            if kind:
+                style = self.get_component_rich_style(f"depth-ladder--{kind}")
+            else:
+                style = self.rich_style
+            self._styles[kind] = style
+        return style
 
     def _rows(self, width: int, height: int) -> list[tuple[RowKey, list[tuple[str, str]]]]:
         """Every row as (cache key, [(text, style kind), ...])."""
@@ -216,17 +249,18 @@ class DepthLadder(Widget, can_focus=True):
             price_text = fmt_decimal(price, places).rjust(price_w)
             size_text = fmt_qty(qty, qty_places, size_w).rjust(size_w)
             cum_text = fmt_qty(cum, qty_places, cum_w).rjust(cum_w) if cum_w else ""
-            fraction = float(cum / top) if top else 0.0
-            bar_text = bar(fraction, bar_w)
+            cells = bar_cells(float(cum / top) if top else 0.0, bar_w)
             kind = f"{side}-best" if best else side
+            # Bars grow leftwards from the right edge: text and padding share one style run
+            # and the bar is the second, so a row costs two style changes on the wire.
             spans = [
                 (price_text, kind),
                 (" " + size_text, side),
                 ((" " + cum_text) if cum_w else "", side),
-                (" ", ""),
-                (bar_text, f"{side}-bar"),
+                (" " * (1 + bar_w - cells), side),
+                (" " * cells, f"{side}-bar"),
             ]
-            return (side, price_text, size_text, cum_text, bar_text, best, freshness), spans
+            return (side, price_text, size_text, cum_text, cells, best, freshness), spans
 
         # Asks: worst at the top, best just above the middle row.
         for i in range(n):
@@ -256,3 +290,32 @@ class DepthLadder(Widget, can_focus=True):
         bps = quantize(spread / mid * 10_000, 2) if mid else Decimal(0)
         mid_text = fmt_decimal(mid, places + 1)
         return f"spread {fmt_decimal(spread, places)} ({bps:f} bps)  mid {mid_text}"
+
+
+_CODES: dict[str, str] = {}
+
+
+def _code(kind: str) -> str:
+    """A one-character code per style kind (for cell-by-cell diffs)."""
+    code = _CODES.get(kind)
+    if code is None:
+        code = _CODES[kind] = chr(0x41 + len(_CODES))
+    return code
+
+
+def _changed_span(old: tuple[str, str], new: tuple[str, str]) -> tuple[int, int]:
+    """[x0, x1) of the cells whose character or style differ."""
+    old_text, old_codes = old
+    new_text, new_codes = new
+    n = min(len(old_text), len(new_text))
+    x0 = 0
+    while x0 < n and old_text[x0] == new_text[x0] and old_codes[x0] == new_codes[x0]:
+        x0 += 1
+    if x0 == n:
+        return (x0, max(len(old_text), len(new_text))) if len(old_text) != len(new_text) else (0, 0)
+    x1 = n
+    while (
+        x1 > x0 and old_text[x1 - 1] == new_text[x1 - 1] and old_codes[x1 - 1] == new_codes[x1 - 1]
+    ):
+        x1 -= 1
+    return x0, x1

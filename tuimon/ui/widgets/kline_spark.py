@@ -12,11 +12,12 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from tuimon.protocol.models import Kline
 from tuimon.store import Store, topics
 from tuimon.ui.format import INTERVAL_MS, decimals_of, fmt_change_pct, fmt_decimal
+from tuimon.ui.widgets.close_chart import CloseChart
 
 
 def contiguous_tail(candles: Sequence[Kline], interval: str, limit: int) -> list[Kline]:
@@ -33,18 +34,13 @@ def contiguous_tail(candles: Sequence[Kline], interval: str, limit: int) -> list
     return out
 
 
-def _last(values: Sequence[float]) -> float:
-    """Bucket summary: the last close of each bucket (a close series, not a max series)."""
-    return values[-1]
-
-
 class KlineSpark(Vertical, can_focus=True):
     """Title line with last/high/low, and a sparkline of closes below it."""
 
     DEFAULT_CSS = """
     KlineSpark { height: 1fr; }
     KlineSpark > #spark-title { height: auto; max-height: 2; }
-    KlineSpark > Sparkline { height: 1fr; }
+    KlineSpark > CloseChart { height: 1fr; }
     """
 
     def __init__(self, store: Store, *, id: str | None = None) -> None:
@@ -53,14 +49,15 @@ class KlineSpark(Vertical, can_focus=True):
         self.symbol: str | None = None
         self.interval = "1m"
         self._title_text = ""
-        self._data: tuple[float, ...] = ()
+        self.title = Static("", id="spark-title", markup=False)
+        self.chart = CloseChart(id="spark")
         self.window: list[Kline] = []
         """Candles currently drawn (tests read it)."""
 
     def compose(self) -> ComposeResult:
         """Title and sparkline."""
-        yield Static("", id="spark-title", markup=False)
-        yield Sparkline((), summary_function=_last, id="spark")
+        yield self.title
+        yield self.chart
 
     def on_resize(self) -> None:
         """The window is one candle per column."""
@@ -99,17 +96,14 @@ class KlineSpark(Vertical, can_focus=True):
         stats = f"H {fmt_decimal(high, places)}  L {fmt_decimal(low, places)}  ×{len(window)}"
         joined = f"{head}   {stats}"
         title = joined if len(joined) <= self.size.width else f"{head}\n{stats}"
-        # Floats only for bar heights; every number shown above is an exact Decimal.
-        self._set(title, tuple(float(c.close) for c in window))
+        self._set(title, tuple(c.close for c in window))
 
-    def _set(self, title: str, data: tuple[float, ...]) -> None:
+    def _set(self, title: str, closes: tuple[Decimal, ...]) -> None:
         if title != self._title_text:
             relayout = title.count("\n") != self._title_text.count("\n")
             self._title_text = title
-            self.query_one("#spark-title", Static).update(title, layout=relayout)
-        if data != self._data:
-            self._data = data
-            self.query_one("#spark", Sparkline).data = data
+            self.title.update(title, layout=relayout)
+        self.chart.set_closes(closes)
 
 
 def window_stats(window: Sequence[Kline]) -> tuple[Decimal, Decimal, Decimal] | None:

@@ -123,6 +123,7 @@ class TickerGrid(DataTable[Text]):
         self._flash_until: dict[str, float] = {}
         self._order: list[str] = []
         self._selected: str | None = None
+        self._styles: dict[str, Style] = {}
         self._restyle = False
 
     # ------------------------------------------------------------------ setup
@@ -135,6 +136,7 @@ class TickerGrid(DataTable[Text]):
     def notify_style_update(self) -> None:
         """Colours changed (theme, classes): rewrite every cell at the next frame."""
         super().notify_style_update()
+        self._styles = {}
         self._restyle = True
 
     # ------------------------------------------------------------------ partial repaint
@@ -181,6 +183,9 @@ class TickerGrid(DataTable[Text]):
         for symbol in wanted:
             if symbol not in present:
                 cells = [self._cell(symbol, column.key) for column in COLUMNS]
+                ticker = self.store.tickers.get(symbol)
+                if ticker is not None:
+                    self._last_close[symbol] = ticker.close  # the baseline for up/down
                 row = [Text(text, style=self._style(kind), justify=j) for text, kind, j in cells]
                 self.add_row(*row, key=symbol)
                 for column, (text, kind, _j) in zip(COLUMNS, cells, strict=True):
@@ -293,6 +298,12 @@ class TickerGrid(DataTable[Text]):
     def _style(self, kind: str) -> Style | str:
         if not kind:
             return ""
+        style = self._styles.get(kind)
+        if style is None:
+            style = self._styles[kind] = self._resolve_style(kind)
+        return style
+
+    def _resolve_style(self, kind: str) -> Style:
         # Full component style, so translucent theme colours are blended over the background;
         # only a flash keeps its background (the cursor row's background shows otherwise).
         full = self.get_component_rich_style(f"ticker-grid--{kind}")
