@@ -3,22 +3,22 @@
 It owns reconnects (jittered backoff with a cap), the silence watchdog, the proactive rotation
 before the 24 h limit, ``serverShutdown`` replacement, and the live SUBSCRIBE/UNSUBSCRIBE
 traffic, paced under the exchange's per-connection message budget. What the frames *mean* is
-the owner's business: every data frame is handed to ``on_frame`` as raw bytes.
+the owner's business: every message is handed to ``on_frame(name, raw_bytes)`` as it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import websockets
-from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import WebSocketException
 
 from tuimon.clock import Clock
+from tuimon.feeds import wire
 from tuimon.feeds.backoff import Backoff
 from tuimon.protocol.endpoints import Endpoints, Route
 from tuimon.protocol.models import ControlReply
@@ -28,9 +28,7 @@ log = logging.getLogger(__name__)
 
 # Opening URLs longer than this are avoided: streams beyond it are sent by SUBSCRIBE instead.
 _MAX_URL = 2000
-# Frames handled before yielding to the loop: websockets' recv() does not suspend while frames
-# are buffered, so a burst would otherwise starve the UI.
-_YIELD_EVERY = 64
+_CONNECT_ERRORS = (OSError, TimeoutError, WebSocketException)
 
 
 class GiveUp(Exception):
@@ -59,9 +57,9 @@ class StreamConnection:
 
     Args:
         name: label in health records (``spot``, ``public``, ``market#2``).
-        on_frame: called with each raw frame; returns a ControlReply when the frame was one,
-            a truthy "rotate" marker for serverShutdown, else None.
-        on_open: called after each successful (re)connect, before any frame is read.
+        on_frame: called with (name, raw message) for every message, synchronously.
+        on_open: called after each successful (re)connect, before any message is delivered.
+        on_state: called with (name, connected, problem) when the connection state changes.
     """
 
     def __init__(
@@ -84,18 +82,18 @@ class StreamConnection:
         self.subscribed: set[str] = set()
         self.rejected: dict[str, str] = {}
         self.opens = 0
-        self._on_frame = on_frame
+        self._deliver = functools.partial(on_frame, name)  # C-level call per message
         self._on_open = on_open
         self._on_state = on_state
         self._clock = clock
         self._config = config
         self._backoff = backoff or Backoff()
         self._wake = asyncio.Event()
-        self._ws: ClientConnection | None = None
+        self._rotate = asyncio.Event()
+        self._ws: wire.WireConnection | None = None
         self._next_id = 1
         self._pending: dict[int, tuple[str, list[str]]] = {}
         self._next_send = 0.0
-        self._rotate_requested = False
         self._opened_mono = 0.0
 
     # ----------------------------------------------------------------- owner API
@@ -109,9 +107,8 @@ class StreamConnection:
         self._wake.set()
 
     def request_rotation(self) -> None:
-        """Open a replacement socket now (serverShutdown), then drop this one."""
-        self._rotate_requested = True
-        self._wake.set()
+        """Open a replacement socket now (serverShutdown, lifetime), then drop this one."""
+        self._rotate.set()
 
     def on_reply(self, reply: ControlReply) -> None:
         """A control reply arrived: forget the request, or record what the server refused."""
@@ -139,13 +136,13 @@ class StreamConnection:
     async def run(self) -> None:
         """Connect, read, reconnect, until cancelled (or GiveUp past the retry cap)."""
         failures_in_a_row = 0
-        ws: ClientConnection | None = None
+        ws: wire.WireConnection | None = None
         try:
             while True:
                 if ws is None:
                     try:
                         ws = await self._open()
-                    except (TimeoutError, OSError, websockets.WebSocketException) as exc:
+                    except _CONNECT_ERRORS as exc:
                         failures_in_a_row += 1
                         reason = f"connect failed: {_one_line(exc)}"
                         self._on_state(self.name, False, reason)
@@ -160,95 +157,120 @@ class StreamConnection:
                 except _Rotate:
                     ws = await self._replace(ws)
                     continue
-                except (websockets.WebSocketException, OSError, TimeoutError) as exc:
+                except _CONNECT_ERRORS as exc:
                     self._on_state(self.name, False, f"disconnected: {_one_line(exc)}")
-                await _close(ws)
+                await ws.close()
                 ws = None
                 self._ws = None
                 await asyncio.sleep(self._backoff.next_delay())
         finally:
             if ws is not None:
-                await _close(ws)
+                await ws.close()
             self._ws = None
 
-    async def _open(self) -> ClientConnection:
+    async def _open(self) -> wire.WireConnection:
         initial = sorted(self.desired - set(self.rejected))
         url = combined_url(self.endpoints, self.route, initial)
         if len(url) > _MAX_URL:
             initial = []
             url = combined_url(self.endpoints, self.route, [])
-        ws = await websockets.connect(
+        # Messages must not reach the owner before on_open has reset its state for this socket:
+        # hold them until then (the handshake completes before any data frame can arrive, but
+        # one TCP read may carry both).
+        held: list[bytes] = []
+        deliver = self._deliver
+        ready = False
+
+        def on_message(raw: bytes) -> None:
+            if ready:
+                deliver(raw)
+            else:
+                held.append(raw)
+
+        # The server pings (spot every 20 s, futures 3 min) and websockets' protocol answers.
+        # We send no pings of our own: they would only eat into the 5 msg/s budget.
+        ws = await wire.connect(
             url,
+            on_message,
             open_timeout=self._config.open_timeout,
-            # The server pings (spot every 20 s, futures 3 min) and websockets answers them.
-            # Client pings would only eat into the 5 msg/s budget.
-            ping_interval=None,
-            close_timeout=2,
             max_size=self._config.max_frame,
-            max_queue=256,
-            compression=None,
         )
         self._ws = ws
         self.subscribed = set(initial)
         self._pending.clear()
         self.opens += 1
         self._opened_mono = self._clock.monotonic()
-        self._rotate_requested = False
+        self._rotate.clear()
         self._on_state(self.name, True, "")
         self._on_open(self, self.opens > 1)
+        ready = True
+        for raw in held:
+            deliver(raw)
+        ws._pump.on_message = deliver  # drop the gate: straight to the owner from now on
         self._wake.set()
         return ws
 
-    async def _replace(self, old: ClientConnection) -> ClientConnection | None:
+    async def _replace(self, old: wire.WireConnection) -> wire.WireConnection | None:
         """Open the replacement before closing the old socket, so tickers never go dark."""
         try:
             new = await self._open()
-        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
+        except _CONNECT_ERRORS as exc:
             self._on_state(self.name, False, f"replacement failed: {_one_line(exc)}")
-            await _close(old)
+            await old.close()
             return None
-        await _close(old)
+        await old.close()
         return new
 
-    async def _serve(self, ws: ClientConnection) -> None:
+    async def _serve(self, ws: wire.WireConnection) -> None:
+        """Wait until the socket ends, the watchdog finds it silent, or it must be rotated."""
+        closed = asyncio.create_task(ws.wait_closed(), name=f"{self.name}-closed")
+        watchdog = asyncio.create_task(self._watch(ws), name=f"{self.name}-watchdog")
+        rotate = asyncio.create_task(self._rotate.wait(), name=f"{self.name}-rotate")
         sender = asyncio.create_task(self._send_control(ws), name=f"{self.name}-control")
+        tasks = (closed, watchdog, rotate, sender)
         try:
-            await self._read(ws)
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
-
-    async def _read(self, ws: ClientConnection) -> None:
-        silence = self._config.silence_timeout
-        lifetime = self._config.max_lifetime
-        handled = 0
-        on_frame = self._on_frame
-        name = self.name
-        while True:
-            try:
-                async with asyncio.timeout(silence):
-                    raw = await ws.recv(decode=False)
-            except TimeoutError:
-                self._on_state(name, False, f"silent for {silence:.0f} s: reconnecting")
-                raise
-            self._backoff.reset()
-            if on_frame(name, raw) == "rotate" or self._rotate_requested:
+            done, _ = await asyncio.wait(
+                {closed, watchdog, rotate, sender}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if rotate in done:
                 raise _Rotate
-            handled += 1
-            if handled % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-                if self._clock.monotonic() - self._opened_mono > lifetime:
-                    raise _Rotate
+            for task in (watchdog, sender, closed):
+                if task in done:
+                    task.result()  # raises why this socket ended
+            raise wire.WireClosed("connection closed")
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
-    async def _send_control(self, ws: ClientConnection) -> None:
+    async def _watch(self, ws: wire.WireConnection) -> None:
+        """Raise TimeoutError on silence and _Rotate when the socket is due for replacement."""
+        silence = self._config.silence_timeout
+        period = max(0.05, min(1.0, silence / 4))
+        seen = -1
+        quiet_since = self._clock.monotonic()
+        while True:
+            await asyncio.sleep(period)
+            now = self._clock.monotonic()
+            if now - self._opened_mono > self._config.max_lifetime:
+                raise _Rotate
+            frames = ws.frames
+            if frames != seen:
+                if seen <= 0 < frames:
+                    self._backoff.reset()  # data flows: the next failure starts from the base
+                seen = frames
+                quiet_since = now
+            elif now - quiet_since >= silence:
+                raise TimeoutError(f"silent for {silence:g} s")
+
+    async def _send_control(self, ws: wire.WireConnection) -> None:
         """Bring the server's subscriptions in line with ``desired``, within the message budget."""
         interval = 1.0 / self._config.control_rate
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._rotate_requested:
-                return
             wanted = self.desired - set(self.rejected)
             for method, streams in (
                 ("UNSUBSCRIBE", sorted(self.subscribed - wanted)),
@@ -262,7 +284,7 @@ class StreamConnection:
                     request_id = self._next_id
                     self._next_id += 1
                     self._pending[request_id] = (method, batch)
-                    await ws.send(control_frame(method, request_id, batch))
+                    ws.send_text(control_frame(method, request_id, batch))
                     self._next_send = self._clock.monotonic() + interval
                     if method == "SUBSCRIBE":
                         self.subscribed.update(batch)
@@ -271,11 +293,6 @@ class StreamConnection:
 
     def _url_for_log(self) -> str:
         return combined_url(self.endpoints, self.route, [])
-
-
-async def _close(ws: Any) -> None:
-    with contextlib.suppress(Exception):
-        await ws.close()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.connection import ConnectionConfig, StreamConnection
@@ -99,6 +100,7 @@ class MarketFeed:
         self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
         self._kline_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._stream_home: dict[str, tuple[Route, int]] = {}
+        self._by_name: dict[str, StreamConnection] = {}
         self._failure: BaseException | None = None
         self._failed = asyncio.Event()
         self._warned_bad = 0
@@ -216,6 +218,7 @@ class MarketFeed:
             config=config,
         )
         self._connections[key] = connection
+        self._by_name[name] = connection
         task = asyncio.create_task(self._run_connection(connection), name=f"stream-{name}")
         self._connection_tasks[key] = task
         return connection
@@ -258,42 +261,44 @@ class MarketFeed:
     # ------------------------------------------------------------------ ingest (hot path)
 
     def ingest(self, route: str, raw: bytes) -> object:
-        """One raw frame → parse → store. Returns "rotate" on serverShutdown."""
+        """One raw frame → parse → store.
+
+        The hot path: dispatch on the exact record type, most frequent first.
+        """
         store = self.store
-        stream, frame = parse_frame(raw)
+        frame = parse_frame(raw)[1]
         kind = type(frame)
         event_time: int | None = None
         if kind is DepthDiff:
-            assert isinstance(frame, DepthDiff)
-            event_time = frame.event_time
-            verdict = store.apply_depth(frame)
+            diff = cast(DepthDiff, frame)
+            event_time = diff.event_time
+            verdict = store.apply_depth(diff)
             if verdict is Verdict.BUFFERED or verdict is Verdict.GAP:
-                self._want_snapshot(frame.symbol)
+                self._want_snapshot(diff.symbol)
         elif kind is MiniTicker:
-            assert isinstance(frame, MiniTicker)
-            event_time = frame.event_time
-            store.apply_mini_ticker(frame)
+            ticker = cast(MiniTicker, frame)
+            event_time = ticker.event_time
+            store.apply_mini_ticker(ticker)
         elif kind is Kline:
-            assert isinstance(frame, Kline)
-            event_time = frame.event_time
-            store.apply_kline(frame)
+            kline = cast(Kline, frame)
+            event_time = kline.event_time
+            store.apply_kline(kline)
         elif kind is list:
-            assert isinstance(frame, list)
-            for ticker in frame:
-                store.apply_mini_ticker(ticker)
+            for item in cast(list[MiniTicker], frame):
+                store.apply_mini_ticker(item)
         elif kind is BadFrame:
-            assert isinstance(frame, BadFrame)
-            store.note_bad_frame(route, frame.reason)
-            self._warn_bad(route, frame.reason)
+            reason = cast(BadFrame, frame).reason
+            store.note_bad_frame(route, reason)
+            self._warn_bad(route, reason)
             return None
         elif kind is ControlReply:
-            assert isinstance(frame, ControlReply)
-            for connection in self._connections.values():
-                if connection.name == route:
-                    connection.on_reply(frame)
+            connection = self._by_name.get(route)
+            if connection is not None:
+                connection.on_reply(cast(ControlReply, frame))
         elif kind is ServerShutdown:
-            store.note_message(route, None)
-            return "rotate"
+            connection = self._by_name.get(route)
+            if connection is not None:
+                connection.request_rotation()  # replacement opens before this one closes
         store.note_message(route, event_time)
         return None
 
@@ -377,6 +382,7 @@ class MarketFeed:
                 await task
         self._connection_tasks.clear()
         self._connections.clear()
+        self._by_name.clear()
         self._snapshot_tasks.clear()
         self._kline_tasks.clear()
 

@@ -249,7 +249,9 @@ class BookSync:
                 return Verdict.STALE
             if diff.first_id > book_id + 1:
                 return Verdict.GAP
-        self.book.apply(diff.bids, diff.asks)
+        book = self.book
+        _apply_side(book._bids, book._bid_prices, diff.bids)
+        _apply_side(book._asks, book._ask_prices, diff.asks)
         self.last_update_id = diff.final_id
         self._first_after_snapshot = False
         self.stats.applied += 1

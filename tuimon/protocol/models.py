@@ -1,8 +1,10 @@
 """Typed records parsed from Binance frames and REST bodies.
 
 Prices and quantities are :class:`~decimal.Decimal` built from the exchange's decimal strings, so
-they stay exact; ``str(d)`` gives back the original text. Records are frozen and slotted: cheap to
-build at wire speed and safe to share between the feed, the store and the UI.
+they stay exact; ``str(d)`` gives back the original text. Records are slotted and treated as
+immutable everywhere. The per-frame ones (tickers, klines, depth, trades, book tickers) are not
+``frozen`` only because a frozen dataclass's ``__init__`` sets each field through
+``object.__setattr__``: about 1 µs per record at wire speed, against 0.2 µs (measured).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ Level = tuple[Decimal, Decimal]
 """One price level: (price, quantity). A zero quantity means "remove this level"."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MiniTicker:
     """``24hrMiniTicker``: rolling 24 h stats of one symbol (items of ``!miniTicker@arr`` too)."""
 
@@ -28,7 +30,7 @@ class MiniTicker:
     quote_volume: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Kline:
     """One candle update; ``closed`` is True on the final update of the candle (``x``)."""
 
@@ -47,7 +49,7 @@ class Kline:
     closed: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DepthDiff:
     """``depthUpdate`` diff event. ``prev_final_id`` (``pu``) exists only on futures."""
 
@@ -71,7 +73,7 @@ class DepthSnapshot:
     event_time: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trade:
     """``trade`` (spot) or ``aggTrade`` (both) event; ``trade_id`` is ``t`` or ``a``."""
 
@@ -85,7 +87,7 @@ class Trade:
     aggregate: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BookTicker:
     """Best bid/ask; ``update_id`` orders frames (drop a frame older than the last seen)."""
 

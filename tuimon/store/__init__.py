@@ -1,5 +1,5 @@
 """Shared market state (plain data, change tracking); no I/O, no Textual."""
 
-from tuimon.store.store import BookMeta, Store
+from tuimon.store.store import Store
 
-__all__ = ["BookMeta", "Store"]
+__all__ = ["Store"]

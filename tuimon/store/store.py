@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.protocol.book import BookSync, SnapshotVerdict, Verdict
 from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, SymbolInfo
 from tuimon.store import topics
 from tuimon.store.state import Health, KlineSeries
-
-
-@dataclass(slots=True)
-class BookMeta:
-    """Freshness of one book, for "never show a stale book as live"."""
-
-    last_diff_mono: float | None = None
-    last_event_time: int | None = None
 
 
 class Store:
@@ -36,7 +27,7 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self.tickers: dict[str, MiniTicker] = {}
         self.books: dict[str, BookSync] = {}
-        self.book_meta: dict[str, BookMeta] = {}
+        self._book_topics: dict[str, str] = {}
         self.book_routes: dict[str, str] = {}
         """Health-record name of the connection carrying each book's depth stream."""
         self.klines: dict[tuple[str, str], KlineSeries] = {}
@@ -44,6 +35,9 @@ class Store:
         self.health = Health(started_mono=self.clock.monotonic())
         self._dirty: set[str] = set()
         self._waiters: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
+        self._monotonic = self.clock.monotonic
+        self._wall_offset_ms = 0.0
+        self._sync_wall_offset()
 
     # ------------------------------------------------------------------ change tracking
 
@@ -82,6 +76,7 @@ class Store:
     def take_dirty(self) -> set[str]:
         """Topics changed since the last call (and forget them)."""
         dirty, self._dirty = self._dirty, set()
+        self._sync_wall_offset()
         return dirty
 
     # ------------------------------------------------------------------ symbols
@@ -108,13 +103,13 @@ class Store:
         sync = self.books.get(symbol)
         if sync is None:
             sync = self.books[symbol] = BookSync(futures=self.futures)
-            self.book_meta[symbol] = BookMeta()
+            self._book_topics[symbol] = topics.book_topic(symbol)
         return sync
 
     def drop_book(self, symbol: str) -> None:
         """Forget a symbol's book (no longer watched)."""
         self.books.pop(symbol, None)
-        self.book_meta.pop(symbol, None)
+        self._book_topics.pop(symbol, None)
         self.book_routes.pop(symbol, None)
         self.mark(topics.book_topic(symbol))
 
@@ -124,11 +119,8 @@ class Store:
         if sync is None:
             return Verdict.STALE  # not watched (late frame after UNSUBSCRIBE)
         verdict = sync.on_diff(diff)
-        meta = self.book_meta[diff.symbol]
-        meta.last_diff_mono = self.clock.monotonic()
-        meta.last_event_time = diff.event_time
-        if verdict is not Verdict.BUFFERED and verdict is not Verdict.STALE:
-            self.mark(topics.book_topic(diff.symbol))
+        if verdict is Verdict.APPLIED or verdict is Verdict.GAP:
+            self.mark(self._book_topics[diff.symbol])
         return verdict
 
     def apply_snapshot(self, symbol: str, snapshot: DepthSnapshot) -> SnapshotVerdict:
@@ -186,13 +178,26 @@ class Store:
     # ------------------------------------------------------------------ health
 
     def note_message(self, route: str, event_time: int | None) -> None:
-        """One frame arrived on a route; ``event_time`` (ms) gives the feed latency."""
-        record = self.health.route(route)
+        """One frame arrived on a route; ``event_time`` (ms) gives the feed latency.
+
+        Called for every frame, so it reads one clock: the receive wall time is derived from
+        the monotonic reading and a wall-minus-monotonic offset refreshed every 4096 frames and
+        on every ``take_dirty`` (so a wall-clock step is picked up within a frame or two).
+        """
+        record = self.health.routes.get(route) or self.health.route(route)
+        now = self._monotonic()
         record.messages += 1
-        record.last_message_mono = self.clock.monotonic()
+        record.last_message_mono = now
         if event_time is not None:
-            record.latency_ms = self.clock.wall_ms() - event_time
-        self.mark(topics.HEALTH)
+            record.latency_ms = int(now * 1000.0 + self._wall_offset_ms) - event_time
+        if record.messages & 4095 == 0:
+            self._sync_wall_offset()
+        self._dirty.add(topics.HEALTH)
+        if self._waiters:
+            self._wake_waiters()
+
+    def _sync_wall_offset(self) -> None:
+        self._wall_offset_ms = self.clock.wall_ms() - self.clock.monotonic() * 1000.0
 
     def note_bad_frame(self, route: str, reason: str) -> None:
         """A frame failed to parse."""
