@@ -146,7 +146,7 @@ class DepthLadder(Widget, can_focus=True):
         """One cached row."""
         if 0 <= y < len(self._strips):
             return self._strips[y]
-        return Strip.blank(self.size.width)
+        return Strip.blank(self.size.width, self.rich_style)
 
     def _rebuild(self, *, repaint_all: bool) -> None:
         width, height = self.size

@@ -46,13 +46,14 @@ class GridColumn:
 
 
 COLUMNS: tuple[GridColumn, ...] = (
-    GridColumn("symbol", "Symbol", 11, numeric=False),
-    GridColumn("last", "Last", 13),
-    GridColumn("change", "24h %", 9),
-    GridColumn("high", "High", 12),
-    GridColumn("low", "Low", 12),
+    GridColumn("symbol", "Symbol", 13, numeric=False),  # BTCUSD_PERP, 1000PEPEUSDC
+    GridColumn("last", "Last", 12),  # "100,072.49 ▲"
+    GridColumn("change", "24h %", 8),  # "+100.00%"
+    GridColumn("high", "High", 11),
+    GridColumn("low", "Low", 11),
     GridColumn("volume", "Quote vol", 9),
 )
+"""Fixed widths (75 cells with padding): no width recomputation at frame rate, fits 80 columns."""
 SORT_CYCLE: tuple[str | None, ...] = (None, *(c.key for c in COLUMNS))
 """``s`` walks through these; None is the watchlist's own order."""
 
