@@ -61,3 +61,17 @@ def test_backoff_grows_is_capped_and_jittered():
     assert len({round(d, 6) for d in delays[-5:]}) == 5  # jitter: capped delays still differ
     backoff.reset()
     assert backoff.next_delay() <= 0.5
+
+
+async def test_list_subscriptions_heals_a_subscription_the_server_lost(symbols):
+    async with running_feed("spot", symbols) as (sim, store, feed):
+        assert await store.wait_until(all_synced(symbols), WAIT)
+        lost = "btcusdt@miniTicker"
+        for conn in list(sim.subscribers.get(lost, ())):
+            conn._remove(lost)  # noqa: SLF001 - the server silently forgets one stream
+        assert not sim.subscribers.get(lost)
+        # Any subscription change makes the worker ask LIST_SUBSCRIPTIONS and reconcile.
+        extra = frozenset(symbols) | {"ADAUSDT"}
+        feed.set_watch(Watch(extra, frozenset(symbols), frozenset(symbols), "1m"))
+        assert await store.wait_until(lambda s: bool(sim.subscribers.get(lost)), WAIT)
+        assert sim.stats.control_errors == 0

@@ -115,6 +115,8 @@ class StreamConnection:
         request_id = reply.request_id
         sent = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
         if reply.ok:
+            if sent is not None and sent[0] == "LIST_SUBSCRIPTIONS":
+                self._reconcile(reply.result)
             return
         if sent is None:
             # An error we cannot tie to a request (the server could not read its id): say so.
@@ -130,6 +132,25 @@ class StreamConnection:
                 self.subscribed.discard(stream)
                 self.rejected[stream] = reason
         self._on_state(self.name, self._ws is not None, reason)
+
+    def _reconcile(self, listed: object) -> None:
+        """Trust the server's LIST_SUBSCRIPTIONS over our bookkeeping; fix any difference.
+
+        A SUBSCRIBE can be acknowledged and still not hold (the reference: verify with
+        LIST_SUBSCRIPTIONS); a difference is sent again on the next control round.
+        """
+        if not isinstance(listed, list):
+            return
+        on_server = {name for name in listed if isinstance(name, str)}
+        if on_server != self.subscribed:
+            log.info(
+                "%s: server lists %d streams, we expected %d: reconciling",
+                self.name,
+                len(on_server),
+                len(self.subscribed),
+            )
+            self.subscribed = on_server
+            self._wake.set()
 
     # ----------------------------------------------------------------- the loop
 
@@ -272,24 +293,33 @@ class StreamConnection:
             await self._wake.wait()
             self._wake.clear()
             wanted = self.desired - set(self.rejected)
+            if wanted == self.subscribed:
+                continue
             for method, streams in (
                 ("UNSUBSCRIBE", sorted(self.subscribed - wanted)),
                 ("SUBSCRIBE", sorted(wanted - self.subscribed)),
             ):
                 for start in range(0, len(streams), MAX_PARAMS_PER_FRAME):
                     batch = streams[start : start + MAX_PARAMS_PER_FRAME]
-                    now = self._clock.monotonic()
-                    if now < self._next_send:
-                        await asyncio.sleep(self._next_send - now)
-                    request_id = self._next_id
-                    self._next_id += 1
-                    self._pending[request_id] = (method, batch)
-                    ws.send_text(control_frame(method, request_id, batch))
-                    self._next_send = self._clock.monotonic() + interval
+                    await self._paced(ws, method, batch, interval)
                     if method == "SUBSCRIBE":
                         self.subscribed.update(batch)
                     else:
                         self.subscribed.difference_update(batch)
+            # Then ask the server what it really holds (one more message in the budget).
+            await self._paced(ws, "LIST_SUBSCRIPTIONS", None, interval)
+
+    async def _paced(
+        self, ws: wire.WireConnection, method: str, params: list[str] | None, interval: float
+    ) -> None:
+        now = self._clock.monotonic()
+        if now < self._next_send:
+            await asyncio.sleep(self._next_send - now)
+        request_id = self._next_id
+        self._next_id += 1
+        self._pending[request_id] = (method, params or [])
+        ws.send_text(control_frame(method, request_id, params))
+        self._next_send = self._clock.monotonic() + interval
 
     def _url_for_log(self) -> str:
         return combined_url(self.endpoints, self.route, [])
