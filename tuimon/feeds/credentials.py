@@ -179,7 +179,8 @@ def _read_private(path: Path, warnings: list[str]) -> bytes:
     except IsADirectoryError:
         raise CredentialsError(f"{path}: is a directory") from None
     except OSError as exc:
-        raise CredentialsError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+        reason = exc.strerror or type(exc).__name__
+        raise CredentialsError(f"{path}: cannot read: {reason}") from None
     warning = permission_warning(path, info.st_mode)
     if warning:
         warnings.append(warning)

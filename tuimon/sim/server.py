@@ -22,6 +22,7 @@ from tuimon.sim.faults import FaultRecord, FaultState
 from tuimon.sim.injector import FaultInjector
 from tuimon.sim.markets import MarketName, market_config
 from tuimon.sim.model import BookState, MarketModel
+from tuimon.sim.private import PrivateSim
 from tuimon.sim.rest import ApiError, RestApi
 from tuimon.sim.stats import SimStats
 from tuimon.sim.streams import MARKET, PUBLIC, StreamKey, parse_stream
@@ -95,6 +96,7 @@ class SimServer:
         self.emitter = Emitter(self)
         self.rest = RestApi(self)
         self.injector = FaultInjector(self)
+        self.private = PrivateSim(self)  # account, signed REST, WS API, listenKey streams
         self._paused = paused
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -112,7 +114,7 @@ class SimServer:
 
     @property
     def ws_api_url(self) -> str:
-        return f"ws://{self.host}:{self.port}"  # reserved: no WS API routes yet (404)
+        return f"ws://{self.host}:{self.port}"  # spot: /ws-api/v3 (private side)
 
     # ------------------------------------------------------------------ lifecycle
     def make_app(self) -> web.Application:
@@ -125,6 +127,7 @@ class SimServer:
                 web.get(f"{prefix}/ws/{{tail:.+}}", self._ws_handler),
                 web.get(f"{prefix}/stream", self._ws_handler),
             ]
+        routes += self.private.routes()
         routes += [
             web.post("/_sim/fault", self._admin_fault),
             web.get("/_sim/stats", self._admin_stats),
@@ -156,6 +159,7 @@ class SimServer:
             self._loop_task = None
         for handle in self.timers:
             handle.cancel()
+        await self.private.close()
         for conn in list(self.conns):
             conn.abort("server stopped")
         if self._runner is not None:
@@ -227,7 +231,7 @@ class SimServer:
 
     def is_rest_path(self, path: str) -> bool:
         """Everything but the stream and admin routes is REST-accounted (404s included)."""
-        if path.startswith("/_sim/"):
+        if path.startswith("/_sim/") or self.private.is_private_socket_path(path):
             return False
         if self.cfg.routed and path.startswith(("/public/", "/market/")):
             path = path[len("/public"):]

@@ -1,0 +1,27 @@
+"""The simulator's private side: a seeded account, signed endpoints and user-data streams.
+
+``SimServer.private`` is a :class:`PrivateSim` (spot and USDⓈ-M; inactive on COIN-M). Tests
+drive the account with ``sim.private.step()``, inject faults with ``sim.private.inject()`` and
+compare the client's view with ``sim.private.true_account()``. The test keys are Binance's own
+published documentation examples.
+"""
+
+from tuimon.sim.private.account import ACTIONS
+from tuimon.sim.private.keys import (
+    TEST_ED25519_API_KEY,
+    TEST_ED25519_PEM,
+    TEST_HMAC_API_KEY,
+    TEST_HMAC_SECRET,
+)
+from tuimon.sim.private.sim import PRIVATE_FAULT_NAMES, PRIVATE_FAULT_PARAMS, PrivateSim
+
+__all__ = [
+    "ACTIONS",
+    "PRIVATE_FAULT_NAMES",
+    "PRIVATE_FAULT_PARAMS",
+    "TEST_ED25519_API_KEY",
+    "TEST_ED25519_PEM",
+    "TEST_HMAC_API_KEY",
+    "TEST_HMAC_SECRET",
+    "PrivateSim",
+]
