@@ -237,7 +237,7 @@ async def test_command_palette_watches_symbol() -> None:
         assert "ETHUSDC" in app.watchlist
 
 
-@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+@pytest.mark.parametrize("key", ["q", "ctrl+c", "ctrl+q"])
 async def test_quit_closes_feed_and_exits_zero(key, tmp_path) -> None:
     config = tmp_path / "config.toml"
     app, feed = fake_feed_app(config_path=config)
