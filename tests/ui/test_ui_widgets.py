@@ -226,3 +226,20 @@ async def test_health_bar_text_fits_and_reads_without_colour() -> None:
         app.flush_frame()
         line1, line2 = health.text(80).split("\n")
         assert "✕spot" in line1 and line2.startswith(" DISCONNECTED")
+
+
+async def test_modal_defers_work_and_catches_up_on_return() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        old = app.store.tickers["ETHUSDT"]
+        app.clock.advance(100)
+        app.store.apply_mini_ticker(
+            replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("2"))
+        )
+        app.flush_frame()  # behind the modal: nothing is repainted, the topics are kept
+        assert app.main.grid.get_cell("ETHUSDT", "last").plain.strip().startswith("3,408.17")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.main.grid.get_cell("ETHUSDT", "last").plain.strip().startswith("3,410.17")

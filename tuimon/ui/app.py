@@ -298,11 +298,6 @@ class TuimonApp(App[None]):
         if self.first_live_frame is None and self.store.tickers:
             self.first_live_frame = now
 
-    def on_screen_resume(self) -> None:
-        """Back on the main screen: show what changed behind the modal at once."""
-        if self.screen is self.main and self.is_mounted:
-            self.flush_frame()
-
     # ------------------------------------------------------------------ state → panes, feed
 
     def watch_watchlist(self) -> None:

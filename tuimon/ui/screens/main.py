@@ -44,6 +44,12 @@ class MainScreen(Screen[None]):
         if ready is not None:
             self.call_after_refresh(ready)
 
+    def on_screen_resume(self) -> None:
+        """Back from a modal: show what changed behind it at once, not at the next tick."""
+        flush = getattr(self.app, "flush_frame", None)
+        if flush is not None and getattr(self.app, "frame_timer", None) is not None:
+            flush()
+
     def flush(self, dirty: set[str], now: float) -> None:
         """One frame: each pane re-reads only what its topics say changed."""
         self.grid.flush(dirty, now)

@@ -169,7 +169,8 @@ class DepthLadder(Widget, can_focus=True):
             self._strips[y] = strip
             self._cells[y] = cells
             if x1 > x0:
-                # Only the cells that changed: a new size repaints the size, not the row.
+                # Just the changed cells of this row (Textual writes the row up to x1, so an
+                # unchanged tail such as a long bar costs nothing on the wire).
                 self.refresh(Region(x0, y, x1 - x0, 1))
 
     def _build(self, spans: list[tuple[str, str]], width: int) -> tuple[Strip, tuple[str, str]]:
@@ -270,6 +271,8 @@ class DepthLadder(Widget, can_focus=True):
             else:
                 rows.append(level_row("ask", None, None, False))
         middle = self._middle(bids, asks, places, freshness)
+        if sync is None and freshness == "syncing":
+            middle = "⟳ waiting for the book: not live"
         rows.append((("m", middle, freshness), [(middle.center(width), "middle")]))
         for index in range(n):
             if index < len(bids):
