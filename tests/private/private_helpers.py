@@ -1,4 +1,4 @@
-"""Fixtures for the private side: simulator + AccountStore + UserFeed, truth comparison.
+"""Helpers for the private side: simulator + AccountStore + UserFeed, truth comparison.
 
 Tests wait on AccountStore.wait_until (event-driven) and never sleep to synchronise; WAIT is
 only a ceiling.
@@ -7,13 +7,9 @@ only a ceiling.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tuimon.feeds.backoff import Backoff
 from tuimon.feeds.credentials import Credentials
@@ -28,8 +24,6 @@ from tuimon.sim.private import (
     TEST_HMAC_SECRET,
 )
 from tuimon.store.account import AccountStore, account_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 WAIT = 10.0
 
@@ -119,8 +113,3 @@ async def assert_converges(sim: SimServer, account: AccountStore,
         want = normalized(sim.private.true_account())
         raise AssertionError(f"account != truth (live={account.live}, status={account.status!r})"
                              f"\n got: {got}\nwant: {want}")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

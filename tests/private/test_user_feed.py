@@ -4,7 +4,7 @@ for spot and USDⓈ-M, before and after every private fault."""
 from __future__ import annotations
 
 import pytest
-from conftest import assert_converges, ed25519_credentials, fast_config, running_user
+from private_helpers import assert_converges, ed25519_credentials, fast_config, running_user
 
 MARKETS = ["spot", "usdm"]
 

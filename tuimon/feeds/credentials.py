@@ -29,6 +29,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tuimon.protocol.signing import (
     REDACTED,
@@ -54,6 +55,7 @@ NO_KEYS_HELP = (
 )
 
 _KEY_FILE_KEYS = {"api_key", "api_secret", "private_key_path", "private_key_passphrase"}
+_SECRET_FIELDS = {"api_secret", "private_key_passphrase"}
 _MAX_KEY_FILE = 64 * 1024
 
 
@@ -97,21 +99,22 @@ def load_credentials(
 ) -> Credentials | None:
     """Credentials from the environment, a key file or a private-key path; None if none set.
 
-    Raises:
+    ``env`` defaults to ``os.environ``. Raises:
         CredentialsError: keys are configured but incomplete, unreadable or malformed.
     """
-    environ = os.environ if env is None else env
+    # Hygiene for crash reports: Textual's tracebacks print every frame's locals, so no frame
+    # here holds a secret as a plain str (or the whole environment) while it can raise.
     warnings: list[str] = []
-    api_key = (environ.get(ENV_API_KEY) or "").strip()
-    secret = (environ.get(ENV_API_SECRET) or "").strip()
-    env_pem_path = (environ.get(ENV_PRIVATE_KEY_PATH) or "").strip()
+    api_key = _env(env, ENV_API_KEY)
+    secret = Secret(_env(env, ENV_API_SECRET))
+    env_pem_path = _env(env, ENV_PRIVATE_KEY_PATH)
 
     if secret or env_pem_path:
         if not api_key:
             what = ENV_API_SECRET if secret else ENV_PRIVATE_KEY_PATH
             raise CredentialsError(f"{what} is set but {ENV_API_KEY} is not")
         if secret:
-            signer = _signer_from_secret(Secret(secret), None, "environment")
+            signer = _signer_from_secret(secret, None, "environment")
             return _made(api_key, signer, "environment", warnings)
         path = Path(env_pem_path).expanduser()
         signer = _signer_from_pem_file(path, None, warnings)
@@ -134,6 +137,10 @@ def load_credentials(
     return None
 
 
+def _env(env: Mapping[str, str] | None, name: str) -> str:
+    return ((os.environ if env is None else env).get(name) or "").strip()
+
+
 def _made(api_key: str, signer: Signer, source: str, warnings: list[str]) -> Credentials:
     for text in warnings:
         log.warning("%s", text)
@@ -148,43 +155,45 @@ def _check_key(api_key: str, where: str) -> str:
 
 
 def _signer_from_secret(secret: Secret, passphrase: Secret | None, where: str) -> Signer:
-    text = secret.reveal()
-    if "-----BEGIN" in text:
+    if "-----BEGIN" in secret.reveal():
         # A PEM key pasted into the secret variable: accept it rather than sign with HMAC.
         try:
-            return signer_from_pem(text.encode(), passphrase)
+            return signer_from_pem(secret, passphrase)
         except KeyLoadError as exc:
             raise CredentialsError(f"{where}: {exc}") from None
-    if not text.isascii() or not text.isprintable():
+    if not secret.reveal().isascii() or not secret.reveal().isprintable():
         raise CredentialsError(f"{where}: the API secret has characters a secret cannot have")
     return HmacSigner(secret)
 
 
 def _signer_from_pem_file(path: Path, passphrase: Secret | None, warnings: list[str]) -> Signer:
-    data = _read_private(path, warnings)
+    pem = _read_private(path, warnings)
     try:
-        return signer_from_pem(data, passphrase)
+        return signer_from_pem(pem, passphrase)
     except KeyLoadError as exc:
         raise CredentialsError(f"{path}: {exc}") from None
 
 
-def _read_private(path: Path, warnings: list[str]) -> bytes:
+def _read_private(path: Path, warnings: list[str]) -> Secret:
+    """A file holding key material, as a Secret (its text is the key)."""
     try:
         info = path.stat()
         if info.st_size > _MAX_KEY_FILE:
             raise CredentialsError(f"{path}: too large to be a key file")
-        data = path.read_bytes()
+        content = Secret(path.read_text("utf-8"))
     except FileNotFoundError:
         raise CredentialsError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise CredentialsError(f"{path}: is a directory") from None
+    except UnicodeDecodeError:
+        raise CredentialsError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise CredentialsError(f"{path}: cannot read: {reason}") from None
     warning = permission_warning(path, info.st_mode)
     if warning:
         warnings.append(warning)
-    return data
+    return content
 
 
 def permission_warning(path: Path, mode: int) -> str | None:
@@ -197,34 +206,41 @@ def permission_warning(path: Path, mode: int) -> str | None:
     )
 
 
-def _from_key_file(path: Path, env_api_key: str, warnings: list[str]) -> Credentials:
-    raw = _read_private(path, warnings)
+def _parse_key_file(content: Secret, path: Path) -> dict[str, Any]:
+    """The key file's fields, with the secret ones wrapped before anything can raise."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CredentialsError(f"{path}: not UTF-8 text") from None
+        data = tomllib.loads(content.reveal())
     except tomllib.TOMLDecodeError:
         # The decoder's message can quote the offending line, which may be the secret.
-        raise CredentialsError(f"{path}: invalid TOML") from None
-    unknown = sorted(set(data) - _KEY_FILE_KEYS)
+        data = None
+    if data is None:
+        raise CredentialsError(f"{path}: invalid TOML")
+    return {
+        key: Secret(value) if key in _SECRET_FIELDS and isinstance(value, str) else value
+        for key, value in data.items()
+    }
+
+
+def _from_key_file(path: Path, env_api_key: str, warnings: list[str]) -> Credentials:
+    fields = _parse_key_file(_read_private(path, warnings), path)
+    unknown = sorted(set(fields) - _KEY_FILE_KEYS)
     if unknown:
         raise CredentialsError(
             f"{path}: unknown key {unknown[0]!r} (expected: {', '.join(sorted(_KEY_FILE_KEYS))})"
         )
-    for key, value in data.items():
-        if not isinstance(value, str):
+    for key, value in fields.items():
+        if not isinstance(value, (str, Secret)):
             raise CredentialsError(f"{path}: {key} must be a string")
-    api_key = data.get("api_key", "").strip() or env_api_key
+    api_key = str(fields.get("api_key", "")).strip() or env_api_key
     if not api_key:
         raise CredentialsError(f"{path}: no api_key (and {ENV_API_KEY} is not set)")
-    passphrase_text = data.get("private_key_passphrase")
-    passphrase = Secret(passphrase_text) if passphrase_text else None
-    secret = data.get("api_secret", "").strip()
-    pem_path = data.get("private_key_path", "").strip()
+    passphrase = fields.get("private_key_passphrase") or None
+    secret = fields.get("api_secret") or None
+    pem_path = str(fields.get("private_key_path", "")).strip()
     if secret and pem_path:
         raise CredentialsError(f"{path}: give api_secret or private_key_path, not both")
     if secret:
-        signer = _signer_from_secret(Secret(secret), passphrase, str(path))
+        signer = _signer_from_secret(Secret(secret.reveal().strip()), passphrase, str(path))
     elif pem_path:
         pem = Path(pem_path).expanduser()
         if not pem.is_absolute():

@@ -107,8 +107,8 @@ class HmacSigner:
 
     def sign(self, payload: bytes) -> str:
         """Hex HMAC-SHA256 of ``payload``."""
-        key = self._secret.reveal().encode()
-        return hmac.new(key, payload, hashlib.sha256).hexdigest()
+        # No local holds the key: crash reports that print locals must not show it.
+        return hmac.new(self._secret.reveal().encode(), payload, hashlib.sha256).hexdigest()
 
     def __repr__(self) -> str:
         return f"HmacSigner({REDACTED})"
@@ -160,8 +160,12 @@ class KeyLoadError(ValueError):
     """A private key that cannot be used; the message never contains key material."""
 
 
-def signer_from_pem(pem: bytes, password: Secret | None = None) -> Ed25519Signer | RsaSigner:
+def signer_from_pem(
+    pem: Secret | bytes, password: Secret | None = None
+) -> Ed25519Signer | RsaSigner:
     """An asymmetric signer from a PEM private key (PKCS#8, as Binance requires for RSA).
+
+    Pass the PEM as a :class:`Secret` so that no frame of a failure holds it in the clear.
 
     Raises:
         KeyLoadError: not a PEM private key, wrong password, or an unsupported key type.
@@ -170,9 +174,11 @@ def signer_from_pem(pem: bytes, password: Secret | None = None) -> Ed25519Signer
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    secret = password.reveal().encode() if password else None
     try:
-        key = load_pem_private_key(pem, password=secret)
+        key = load_pem_private_key(
+            pem.reveal().encode() if isinstance(pem, Secret) else pem,
+            password=password.reveal().encode() if password else None,
+        )
     except TypeError:
         # cryptography says "Password was not given but private key is encrypted" or the
         # reverse; both are about the password, never about the key's content.

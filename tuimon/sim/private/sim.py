@@ -450,7 +450,6 @@ class PrivateSim:
         if key is None or not key.active:
             return _json({"code": EXPIRED, "msg": _MESSAGES[EXPIRED]}, 400)
         ws = web.WebSocketResponse(heartbeat=self.server.ping_interval, max_msg_size=1 << 16)
-        await ws.prepare(request)
         conn = PrivateConn(ws, request.transport, "listen", self._now())
         conn.listen_key = key.key
         events = request.query.get("events")
@@ -459,12 +458,15 @@ class PrivateSim:
             # always delivered here so a filtered client can still recover.
             conn.events = frozenset(events.split("/")) | {"listenKeyExpired"}
         self.stats.listen_connections += 1
-        return await self._serve(conn, ws, lambda c, t: None)
+        return await self._serve(request, conn, ws, lambda c, t: None)
 
-    async def _serve(self, conn: PrivateConn, ws: web.WebSocketResponse,
+    async def _serve(self, request: web.Request, conn: PrivateConn, ws: web.WebSocketResponse,
                      on_text: Any) -> web.WebSocketResponse:
+        # Registered before the handshake completes: once the client has its socket, events
+        # emitted from then on are queued for it (frames wait until the writer starts).
         self.conns.add(conn)
         try:
+            await ws.prepare(request)
             await conn.run(on_text, self.server.max_lifetime)
         finally:
             self.conns.discard(conn)
@@ -473,10 +475,9 @@ class PrivateSim:
     # ------------------------------------------------------------------ WebSocket API
     async def _ws_api_handler(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=self.server.ping_interval, max_msg_size=1 << 20)
-        await ws.prepare(request)
         conn = PrivateConn(ws, request.transport, "ws-api", self._now())
         self.stats.ws_api_connections += 1
-        return await self._serve(conn, ws, self._ws_api_text)
+        return await self._serve(request, conn, ws, self._ws_api_text)
 
     def _reply(self, conn: PrivateConn, req_id: Any, result: Any) -> None:
         conn.push(orjson.dumps({
