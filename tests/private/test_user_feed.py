@@ -4,7 +4,13 @@ for spot and USDⓈ-M, before and after every private fault."""
 from __future__ import annotations
 
 import pytest
-from private_helpers import assert_converges, ed25519_credentials, fast_config, running_user
+from private_helpers import (
+    assert_converges,
+    ed25519_credentials,
+    fast_config,
+    hmac_credentials,
+    running_user,
+)
 
 MARKETS = ["spot", "usdm"]
 
@@ -245,3 +251,40 @@ async def test_events_older_than_the_rest_snapshot_are_not_applied_twice(market)
         assert not armed["on"]
         sim.private.step(4)
         await assert_converges(sim, account)
+
+
+def test_without_keys_the_account_says_how_to_add_them():
+    from tuimon.feeds.user import make_user_feed
+    from tuimon.protocol.endpoints import Market, resolve_endpoints
+    from tuimon.store.account import AccountStore, account_json
+
+    marks = []
+    account = AccountStore("spot", mark=marks.append)
+    endpoints = resolve_endpoints(Market.SPOT, env={})
+    assert make_user_feed(account, endpoints, None) is None
+    view = account_json(account)
+    assert view["enabled"] is False and "BINANCE_API_KEY" in view["status"]
+    assert marks == ["account"]
+    coinm = AccountStore("coinm")
+    assert make_user_feed(coinm, resolve_endpoints(Market.COINM, env={}),
+                          hmac_credentials()) is None
+    assert "spot and usdm" in coinm.status
+
+
+def test_the_worker_is_read_only():
+    """Every REST call the worker makes is a GET, except the listenKey POST/PUT that keep the
+    USDⓈ-M stream open; it never DELETEs; the WS API methods it uses only subscribe."""
+    import re
+    from pathlib import Path
+
+    import tuimon.feeds.user as user
+
+    source = Path(user.__file__).read_text()
+    signed = re.findall(r'\.signed\(\s*"(\w+)",\s*"([^"]+)"', source)
+    keyed = re.findall(r'\.keyed\(\s*"(\w+)",\s*"([^"]+)"', source)
+    assert signed and {method for method, _ in signed} == {"GET"}
+    assert set(keyed) == {("POST", "/fapi/v1/listenKey"), ("PUT", "/fapi/v1/listenKey")}
+    assert '"DELETE"' not in source
+    methods = set(re.findall(r'_request\(\s*ws,\s*"([\w.]+)"', source))
+    assert methods == {"session.logon", "userDataStream.subscribe",
+                       "userDataStream.subscribe.signature"}
