@@ -50,11 +50,10 @@ class Run:
     master: int
     t0: float
     chunks: list[tuple[float, int]] = field(default_factory=list)
-    tail: bytes = b""
+    output: bytearray = field(default_factory=bytearray)
 
-    def pump(self, timeout: float) -> bytes:
+    def pump(self, timeout: float) -> None:
         """Read whatever the terminal got within ``timeout`` seconds."""
-        got = b""
         end = time.monotonic() + timeout
         while True:
             left = end - time.monotonic()
@@ -70,21 +69,27 @@ class Run:
             if not data:
                 break
             self.chunks.append((time.monotonic(), len(data)))
-            got += data
-        self.tail = (self.tail + got)[-65536:]
-        return got
+            self.output += data
 
-    def wait_for(self, needle: bytes, timeout: float) -> float | None:
-        """Seconds until ``needle`` shows up in the output (None on timeout)."""
+    def wait_for(self, needle: bytes, timeout: float, since: int = 0) -> float | None:
+        """Seconds until ``needle`` is in the output after byte ``since`` (None on timeout)."""
         start = time.monotonic()
-        seen = b""
         while time.monotonic() - start < timeout:
-            seen = (seen + self.pump(0.02))[-8192:]
-            if needle in seen:
+            if self.output.find(needle, since) >= 0:
                 return time.monotonic() - start
             if self.proc.poll() is not None:
                 return None
+            self.pump(0.02)
         return None
+
+    def time_of(self, offset: int) -> float:
+        """Monotonic time at which output byte ``offset`` arrived."""
+        total = 0
+        for at, size in self.chunks:
+            total += size
+            if total > offset:
+                return at
+        return time.monotonic()
 
     def bytes_between(self, a: float, b: float) -> int:
         """Terminal bytes written between two monotonic times."""
@@ -150,9 +155,9 @@ def measure(mode: str, seconds: float, size: tuple[int, int], fps: float) -> dic
     try:
         first = run.wait_for(b"\x1b", 15)
         result["first_output_s"] = round(first, 3) if first is not None else None
-        live = run.wait_for(LIVE, 30)
+        live = run.wait_for(LIVE, 30)  # searched from the very first byte
         result["first_live_frame_s"] = (
-            round(time.monotonic() - run.t0, 3) if live is not None else None
+            round(run.time_of(run.output.find(LIVE)) - run.t0, 3) if live is not None else None
         )
         run.pump(max(0.0, 5.0 - (time.monotonic() - run.t0)))  # warm-up to t0 + 5 s
         cpu0, w0 = cpu_seconds(run.proc.pid), time.monotonic()
@@ -163,12 +168,14 @@ def measure(mode: str, seconds: float, size: tuple[int, int], fps: float) -> dic
         result["terminal_bytes_per_s"] = round(run.bytes_between(w0, w1) / (w1 - w0))
         # Symbol switch: the ladder must say RESYNCING (not show the old book) at once,
         # then live again once the new snapshot is in.
-        sent = time.monotonic()
+        sent, mark = time.monotonic(), len(run.output)
         os.write(run.master, b"j")
-        marked = run.wait_for(RESYNC, 5)
-        relive = run.wait_for(LIVE, 10)
-        result["switch_marked_s"] = round(marked, 3) if marked is not None else None
-        result["switch_live_s"] = round(time.monotonic() - sent, 3) if relive else None
+        marked = run.wait_for(RESYNC, 5, since=mark)
+        at = run.output.find(RESYNC, mark)
+        relive = run.wait_for(LIVE, 10, since=max(at, mark))
+        back = run.output.find(LIVE, max(at, mark))
+        result["switch_marked_s"] = round(run.time_of(at) - sent, 3) if marked is not None else None
+        result["switch_live_s"] = round(run.time_of(back) - sent, 3) if relive is not None else None
         run.pump(1.0)
         quit_at = time.monotonic()
         os.write(run.master, b"q")
@@ -177,7 +184,7 @@ def measure(mode: str, seconds: float, size: tuple[int, int], fps: float) -> dic
             run.pump(0.05)
         result["exit_status"] = run.proc.poll()
         result["exit_s"] = round(time.monotonic() - quit_at, 3)
-        result["traceback"] = b"Traceback" in run.tail
+        result["traceback"] = b"Traceback" in run.output
     finally:
         if run.proc.poll() is None:
             os.killpg(run.proc.pid, signal.SIGKILL)

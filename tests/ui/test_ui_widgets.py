@@ -243,3 +243,22 @@ async def test_modal_defers_work_and_catches_up_on_return() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.main.grid.get_cell("ETHUSDT", "last").plain.strip().startswith("3,410.17")
+
+
+async def test_narrow_ladder_keeps_state_and_not_live_visible() -> None:
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        assert ladder.size.width < 45
+        make_stale(app.store)
+        app.flush_frame()
+        rows = ladder.row_texts()
+        assert "DISCONNECTED" in rows[0]
+        assert "not live" in rows[1 + ladder.levels]
+        app.store.books["BTCUSDT"].invalidate()
+        app.store.mark(topics.book_topic("BTCUSDT"))
+        app.flush_frame()
+        rows = ladder.row_texts()
+        assert "RESYNCING" in rows[0]
+        assert "not live" in rows[1 + ladder.levels]

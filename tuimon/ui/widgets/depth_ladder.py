@@ -37,6 +37,13 @@ MIDDLE_TEXT = {
     "disconnected": "✕ DISCONNECTED: book frozen, not live",
 }
 
+SHORT_MIDDLE_TEXT = {
+    "syncing": "⟳ RESYNCING: not live",
+    "silent": "⚠ STALE: not live",
+    "disconnected": "✕ DISCONNECTED: not live",
+}
+"""For narrow ladders: the state and "not live" must survive any width."""
+
 RowKey = tuple[object, ...]
 
 
@@ -234,6 +241,8 @@ class DepthLadder(Widget, can_focus=True):
         header = f"{'Price':>{price_w}} {'Size':>{size_w}} "
         if cum_w:
             header += f"{'Cum':>{cum_w}} "
+        if len(header) + len(state) > width:
+            header = f"{'Price':>{price_w}} "  # the state must always show; labels give way
         rows.append(
             (
                 ("h", header, state, width),
@@ -273,6 +282,10 @@ class DepthLadder(Widget, can_focus=True):
         middle = self._middle(bids, asks, places, freshness)
         if sync is None and freshness == "syncing":
             middle = "⟳ waiting for the book: not live"
+            if len(middle) > width:
+                middle = "⟳ waiting: not live"
+        if len(middle) > width and freshness != "live":
+            middle = SHORT_MIDDLE_TEXT[freshness]
         rows.append((("m", middle, freshness), [(middle.center(width), "middle")]))
         for index in range(n):
             if index < len(bids):
