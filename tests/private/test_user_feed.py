@@ -3,6 +3,8 @@ for spot and USDⓈ-M, before and after every private fault."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from private_helpers import (
     assert_converges,
@@ -288,3 +290,18 @@ def test_the_worker_is_read_only():
     methods = set(re.findall(r'_request\(\s*ws,\s*"([\w.]+)"', source))
     assert methods == {"session.logon", "userDataStream.subscribe",
                        "userDataStream.subscribe.signature"}
+
+
+async def test_give_up_counts_consecutive_failures_only():
+    config = fast_config(give_up_after=2)
+    async with running_user("spot", config=config) as (sim, account, feed):
+        sim.private.step(3)
+        await assert_converges(sim, account)
+        for n in range(2, 5):  # more drops than the limit, each after the feed was live again
+            sim.private.inject("disconnect")
+            await assert_converges(sim, account, reconciled(n))
+        assert not feed._failed.is_set()
+        await sim.stop()  # now nothing answers: two failures in a row and it gives up
+        failure = await asyncio.wait_for(feed.wait_failed(), 10)
+        assert "user data (spot)" in str(failure)
+        assert not account.live and account.status.startswith("reconnecting: ")

@@ -53,6 +53,7 @@ from tuimon.protocol.signing import (
     LISTEN_KEY_GONE,
     KeyType,
     explain_error,
+    rest_payload,
     signed_query,
     signed_ws_params,
 )
@@ -217,7 +218,7 @@ class SignedRestClient(RestClient):
                            "timestamp": self.time.now_ms()}
                 query = signed_query(self.credentials.signer, stamped)
             else:
-                query = "&".join(f"{k}={v}" for k, v in params.items())
+                query = rest_payload(params)
             url = f"{base}?{query}" if query else base
             try:
                 async with self._slots:
@@ -316,6 +317,7 @@ class UserFeed:
         self._pending: dict[int, asyncio.Future[WsApiReply]] = {}
         self._next_id = 0
         self._warned_bad = 0
+        self._went_live = False
 
     # ------------------------------------------------------------------ lifetime
 
@@ -348,18 +350,21 @@ class UserFeed:
         """Connect, subscribe, reconcile, follow; reconnect on any failure, until cancelled."""
         failures = 0
         while True:
+            self._went_live = False
             try:
                 await self._session()
                 failures = 0
                 delay = 0.0  # a planned rotation: reconnect at once
             except AuthFailure as exc:
-                self._down(str(exc))
+                delay = self.config.auth_retry_delay
                 if self.config.give_up_on_auth:
+                    self._down(str(exc), str(exc))
                     self._fail(exc)
                     return
-                delay = self.config.auth_retry_delay
+                self._down(str(exc), f"{exc} (retrying in {delay:g} s)")
             except _SESSION_ERRORS as exc:
-                failures += 1
+                # A connection that worked and then dropped is a first failure, not the n-th.
+                failures = 1 if self._went_live else failures + 1
                 reason = _one_line(exc)
                 self._down(reason)
                 limit = self.config.give_up_after
@@ -374,10 +379,10 @@ class UserFeed:
             if delay > 0:
                 await asyncio.sleep(delay)
 
-    def _down(self, reason: str) -> None:
+    def _down(self, reason: str, status: str | None = None) -> None:
         self.last_error = reason
         log.warning("user data (%s): %s", self.market.value, reason)
-        self.account.set_connection(False, reason)
+        self.account.set_connection(False, status or f"reconnecting: {reason}")
 
     # ------------------------------------------------------------------ one session
 
@@ -615,6 +620,7 @@ class UserFeed:
         # No await between taking the buffer and applying it: nothing slips in between.
         self.account.reconcile(snapshot, buffered)
         self.account.set_live("live")
+        self._went_live = True
         self.backoff.reset()
         log.info(
             "user data (%s): reconciled (%d open orders, %d balances, %d buffered events)",

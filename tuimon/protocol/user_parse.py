@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -43,6 +43,7 @@ from tuimon.protocol.user_models import (
 )
 
 UserFrame = UserEvent | ServerShutdown | WsApiReply | BadFrame | Ignored
+T = TypeVar("T")
 
 _ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, IndexError, AttributeError)
 _ZERO = Decimal(0)
@@ -384,7 +385,7 @@ def parse_user_frame(raw: bytes | str) -> UserFrame:
 # ----------------------------------------------------------------------------- REST bodies
 
 
-def _rest(what: str, build: Callable[[], Any]) -> Any:
+def _rest(what: str, build: Callable[[], T]) -> T:
     try:
         return build()
     except PayloadError as exc:
@@ -464,7 +465,7 @@ def parse_spot_account(body: Any) -> tuple[int, tuple[Balance, ...]]:
                 rows.append(balance)
         return update_ms, tuple(rows)
 
-    return _rest("account", build)  # type: ignore[no-any-return]
+    return _rest("account", build)
 
 
 def parse_futures_balances(body: Any) -> tuple[MarginBalance, ...]:
@@ -490,7 +491,7 @@ def parse_futures_balances(body: Any) -> tuple[MarginBalance, ...]:
             )
         return tuple(rows)
 
-    return _rest("balance", build)  # type: ignore[no-any-return]
+    return _rest("balance", build)
 
 
 def parse_position_risk(body: Any) -> tuple[Position, ...]:
@@ -522,17 +523,17 @@ def parse_position_risk(body: Any) -> tuple[Position, ...]:
             )
         return tuple(rows)
 
-    return _rest("positionRisk", build)  # type: ignore[no-any-return]
+    return _rest("positionRisk", build)
 
 
 def parse_server_time(body: Any) -> int:
     """``GET /api/v3/time`` / ``/fapi/v1/time`` → server time (ms)."""
-    return _rest("time", lambda: _int(_obj(body, "body")["serverTime"], "serverTime"))  # type: ignore[no-any-return]
+    return _rest("time", lambda: _int(_obj(body, "body")["serverTime"], "serverTime"))
 
 
 def parse_listen_key(body: Any) -> str:
     """``POST /fapi/v1/listenKey`` → the key."""
-    return _rest("listenKey", lambda: _name(_obj(body, "body")["listenKey"], "listenKey"))  # type: ignore[no-any-return]
+    return _rest("listenKey", lambda: _name(_obj(body, "body")["listenKey"], "listenKey"))
 
 
 __all__ = [
