@@ -123,7 +123,8 @@ def start(cmd: list[str], size: tuple[int, int], env: dict[str, str]) -> Run:
 
 def measure(mode: str, seconds: float, size: tuple[int, int], fps: float) -> dict[str, object]:
     """One full run: launch, first live frame, steady window, symbol switch, quit."""
-    tmp = tempfile.mkdtemp(prefix="tuimon-bench-")
+    tmp_dir = tempfile.TemporaryDirectory(prefix="tuimon-bench-")
+    tmp = tmp_dir.name
     env = dict(os.environ)
     env.update(
         TERM="xterm-256color",
@@ -195,6 +196,7 @@ def measure(mode: str, seconds: float, size: tuple[int, int], fps: float) -> dic
                 sim.wait(5)
             except subprocess.TimeoutExpired:
                 sim.kill()
+        tmp_dir.cleanup()
     return result
 
 
