@@ -7,12 +7,15 @@ import asyncio
 
 import pytest
 from private_helpers import (
+    WAIT,
     assert_converges,
     ed25519_credentials,
     fast_config,
     hmac_credentials,
     running_user,
 )
+
+from tuimon.feeds.user import AuthFailure
 
 MARKETS = ["spot", "usdm"]
 
@@ -305,3 +308,19 @@ async def test_give_up_counts_consecutive_failures_only():
         failure = await asyncio.wait_for(feed.wait_failed(), 10)
         assert "user data (spot)" in str(failure)
         assert not account.live and account.status.startswith("reconnecting: ")
+
+
+async def test_wait_live_and_demo_credentials():
+    from tuimon.feeds.credentials import load_credentials
+    from tuimon.sim.private import DEMO_ENV
+
+    creds = load_credentials(DEMO_ENV)
+    async with running_user("usdm", credentials=creds) as (sim, account, feed):
+        assert await feed.wait_live(WAIT)
+        sim.private.start_autoplay(0.01)
+        assert await account.wait_until(lambda a: a.stats.events >= 3, WAIT)
+    bad = hmac_credentials(secret="Q" * 64)
+    config = fast_config(give_up_on_auth=True)
+    async with running_user("spot", credentials=bad, config=config) as (_, _, feed):
+        with pytest.raises(AuthFailure):
+            await feed.wait_live(WAIT)

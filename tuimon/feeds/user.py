@@ -342,6 +342,23 @@ class UserFeed:
         assert self._failure is not None
         return self._failure
 
+    async def wait_live(self, within: float) -> bool:
+        """True once the account is reconciled and streaming, False after ``within`` seconds.
+
+        Raises the worker's failure (AuthFailure, GiveUp) if it gives up first: what
+        ``tuimon snapshot --private`` needs before printing the account.
+        """
+        live = asyncio.ensure_future(self.account.wait_until(lambda a: a.live, within))
+        failed = asyncio.ensure_future(self._failed.wait())
+        try:
+            await asyncio.wait({live, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await _cancel(failed)
+            await _cancel(live)
+        if self._failure is not None:
+            raise self._failure
+        return self.account.live
+
     def _fail(self, exc: BaseException) -> None:
         self._failure = exc
         self._failed.set()

@@ -15,8 +15,13 @@ from tuimon.sim.private.keys import (
 )
 from tuimon.sim.private.sim import PRIVATE_FAULT_NAMES, PRIVATE_FAULT_PARAMS, PrivateSim
 
+DEMO_ENV = {"BINANCE_API_KEY": TEST_HMAC_API_KEY, "BINANCE_API_SECRET": TEST_HMAC_SECRET}
+"""Environment for ``load_credentials(env=DEMO_ENV)`` in ``--demo`` mode: the simulator's
+published test key (never a real account's)."""
+
 __all__ = [
     "ACTIONS",
+    "DEMO_ENV",
     "PRIVATE_FAULT_NAMES",
     "PRIVATE_FAULT_PARAMS",
     "TEST_ED25519_API_KEY",
