@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import WAIT, all_synced, assert_books_true, progressed, running_feed
 
-from tuimon.feeds.market import FeedError
+from tuimon.feeds.market import FeedError, Watch
 from tuimon.protocol.endpoints import Route
 from tuimon.sim import SimServer
 
@@ -168,3 +168,28 @@ async def test_unknown_symbols_are_refused_with_one_line(symbols):
         assert "NOPE" in str(info.value)
         assert "\n" not in str(info.value)
         assert feed.check_symbols([" btcusdt ", "ETHUSDT", "BTCUSDT"]) == ["BTCUSDT", "ETHUSDT"]
+
+
+async def test_rewatching_reloads_klines_and_resync_total_never_drops(symbols):
+    async with running_feed("spot", symbols) as (sim, store, feed):
+        assert await store.wait_until(all_synced(symbols), WAIT)
+        sim.inject("gap", "SOLUSDT")
+        assert await store.wait_until(lambda s: s.resyncs >= 1, WAIT)
+        before = store.resyncs
+        kept = frozenset(symbols[:2])
+        feed.set_watch(Watch(frozenset(symbols), kept, kept, "1m"))
+        assert ("SOLUSDT", "1m") not in store.klines  # dropped, not left to go stale
+        assert store.resyncs == before  # the dropped book's resyncs stay counted
+        every = frozenset(symbols)
+        feed.set_watch(Watch(every, every, every, "1m"))
+        assert await store.wait_until(
+            lambda s: (
+                len(s.klines.get(("SOLUSDT", "1m"), ()).candles) >= 100
+                if ("SOLUSDT", "1m") in s.klines
+                else False
+            ),
+            WAIT,
+        )
+        times = [c.open_time for c in store.klines[("SOLUSDT", "1m")].candles]
+        steps = {b - a for a, b in zip(times, times[1:], strict=False)}
+        assert steps == {60_000}  # no hole in the history

@@ -153,6 +153,12 @@ class MarketFeed:
         for symbol in old.books - watch.books:
             self._cancel(self._snapshot_tasks.pop(symbol, None))
             self.store.drop_book(symbol)
+        new_pairs = {(s, watch.interval) for s in watch.klines}
+        for pair in {(s, old.interval) for s in old.klines} - new_pairs:
+            # An unwatched series stops updating: keep it and a later re-watch would show a
+            # hole between its last candle and the live ones. Drop it; re-watching reloads.
+            self._cancel(self._kline_tasks.pop(pair, None))
+            self.store.drop_klines(*pair)
         for symbol in watch.books:
             self.store.book(symbol)
         for symbol in watch.klines:

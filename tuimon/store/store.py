@@ -28,6 +28,7 @@ class Store:
         self.tickers: dict[str, MiniTicker] = {}
         self.books: dict[str, BookSync] = {}
         self._book_topics: dict[str, str] = {}
+        self._retired_resyncs = 0
         self.book_routes: dict[str, str] = {}
         """Health-record name of the connection carrying each book's depth stream."""
         self.klines: dict[tuple[str, str], KlineSeries] = {}
@@ -108,7 +109,9 @@ class Store:
 
     def drop_book(self, symbol: str) -> None:
         """Forget a symbol's book (no longer watched)."""
-        self.books.pop(symbol, None)
+        sync = self.books.pop(symbol, None)
+        if sync is not None:
+            self._retired_resyncs += sync.stats.resyncs  # the health total never goes down
         self._book_topics.pop(symbol, None)
         self.book_routes.pop(symbol, None)
         self.mark(topics.book_topic(symbol))
@@ -152,8 +155,8 @@ class Store:
 
     @property
     def resyncs(self) -> int:
-        """Times a live book was dropped and rebuilt (gaps, reconnects)."""
-        return sum(sync.stats.resyncs for sync in self.books.values())
+        """Times a live book was dropped and rebuilt (gaps, reconnects), ever."""
+        return self._retired_resyncs + sum(s.stats.resyncs for s in self.books.values())
 
     # ------------------------------------------------------------------ klines
 
@@ -169,6 +172,11 @@ class Store:
         """Seed candles from REST."""
         self.series(symbol, interval).load(candles)
         self.mark(topics.klines_topic(symbol, interval))
+
+    def drop_klines(self, symbol: str, interval: str) -> None:
+        """Forget candles no longer watched, so watching them again reloads full history."""
+        if self.klines.pop((symbol, interval), None) is not None:
+            self.mark(topics.klines_topic(symbol, interval))
 
     def apply_kline(self, kline: Kline) -> None:
         """Live candle update (the forming candle updates in place)."""
