@@ -182,14 +182,11 @@ async def test_rewatching_reloads_klines_and_resync_total_never_drops(symbols):
         assert store.resyncs == before  # the dropped book's resyncs stay counted
         every = frozenset(symbols)
         feed.set_watch(Watch(every, every, every, "1m"))
+        key = ("SOLUSDT", "1m")
         assert await store.wait_until(
-            lambda s: (
-                len(s.klines.get(("SOLUSDT", "1m"), ()).candles) >= 100
-                if ("SOLUSDT", "1m") in s.klines
-                else False
-            ),
+            lambda s: (series := s.klines.get(key)) is not None and len(series.candles) >= 100,
             WAIT,
         )
-        times = [c.open_time for c in store.klines[("SOLUSDT", "1m")].candles]
+        times = [c.open_time for c in store.klines[key].candles]
         steps = {b - a for a, b in zip(times, times[1:], strict=False)}
         assert steps == {60_000}  # no hole in the history
