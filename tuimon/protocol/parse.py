@@ -90,6 +90,8 @@ def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
     """``[["price","qty"], ...]`` → exact (price, qty) tuples; one bad level rejects the list."""
     if type(raw) is not list:
         raise PayloadError(f"{key} must be a list of [price, qty]")
+    if not raw:
+        return ()  # one side of most diffs is empty
     cached = _PRICES.get
     levels: list[Level] = []
     append = levels.append
@@ -102,7 +104,11 @@ def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
             p = cached(price)
             if p is None:
                 p = _price(price, key)
-            q = _level_number(qty, key)
+            if type(qty) is not str:
+                raise PayloadError(f"{key} level values must be decimal strings")
+            q = Decimal(qty)
+            if q.is_signed() or not q.is_finite():
+                raise PayloadError(f"{key} level quantity {qty!r} is not finite and >= 0")
             append((p, q))
     except (TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, PayloadError):
