@@ -15,6 +15,7 @@ from tuimon.clock import Clock, SystemClock
 from tuimon.protocol.book import BookSync, SnapshotVerdict, Verdict
 from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, SymbolInfo
 from tuimon.store import topics
+from tuimon.store.account import AccountStore
 from tuimon.store.state import Health, KlineSeries
 
 
@@ -34,6 +35,8 @@ class Store:
         self.klines: dict[tuple[str, str], KlineSeries] = {}
         self.symbols: dict[str, SymbolInfo] = {}
         self.health = Health(started_mono=self.clock.monotonic())
+        self.account = AccountStore(market, mark=self.mark, clock=self.clock)
+        """Private data (orders, balances, positions); disabled until a user feed runs."""
         self._dirty: set[str] = set()
         self._waiters: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
         self._monotonic = self.clock.monotonic
