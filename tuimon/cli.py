@@ -83,6 +83,12 @@ def snapshot_parser() -> argparse.ArgumentParser:
     _add_common(parser)
     parser.add_argument("--seconds", type=_positive(float), default=5.0, help="default 5")
     parser.add_argument("--depth", type=_positive(int), default=20, help="levels per side (20)")
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="add the account (balances, open orders, positions); needs BINANCE_API_KEY and "
+        "BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, or --demo",
+    )
     return parser
 
 
@@ -121,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 interval=args.interval,
                 demo=args.demo,
                 seed=args.seed,
+                private=args.private,
             )
         )
     from tuimon.ui.launch import run_monitor  # imports Textual

@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import orjson
 
 from tuimon.clock import Clock, SystemClock
-from tuimon.feeds.connection import ConnectionConfig
+from tuimon.feeds.connection import ConnectionConfig, GiveUp
+from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials, CredentialsError, load_credentials
 from tuimon.feeds.market import FeedConfig, FeedError, MarketFeed, Watch
 from tuimon.feeds.rest import RestClient, RestError
+from tuimon.feeds.user import AuthFailure, UserFeed, UserFeedConfig, make_user_feed
 from tuimon.protocol.endpoints import Endpoints, Market, with_bases
 from tuimon.protocol.streams import FUTURES_KLINE_INTERVALS, KLINE_INTERVALS
 from tuimon.store import Store
+from tuimon.store.account import account_json
 
 
 class UsageError(Exception):
@@ -43,6 +46,10 @@ class SnapshotRequest:
     """Extra seconds to wait for books still syncing when the time is up."""
     give_up_after: int = 5
     """Failed attempts (REST calls, stream connects) before the exchange counts as unreachable."""
+    private: bool = False
+    """Also run the user-data worker and report the account (needs API keys, or --demo)."""
+    env: Mapping[str, str] | None = None
+    """Where API keys are read from (None: the process environment)."""
 
 
 def check_interval(market: Market, interval: str) -> str:
@@ -54,16 +61,41 @@ def check_interval(market: Market, interval: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def demo_endpoints(endpoints: Endpoints, seed: int) -> AsyncIterator[Endpoints]:
-    """Start the simulator in this loop and point the endpoints at it."""
+async def demo_endpoints(
+    endpoints: Endpoints, seed: int, *, account_autoplay: float | None = None
+) -> AsyncIterator[Endpoints]:
+    """Start the simulator in this loop and point the endpoints at it.
+
+    ``account_autoplay`` (seconds) makes the simulator's demo account trade on its own.
+    """
     from tuimon.sim import SimServer  # the simulator is only needed with --demo
 
     sim = SimServer(market=endpoints.market.value, seed=seed, port=0)
     await sim.start()
+    if account_autoplay is not None:
+        sim.private.start_autoplay(account_autoplay)
     try:
         yield with_bases(endpoints, stream=sim.stream_url, rest=sim.rest_url, ws_api=sim.ws_api_url)
     finally:
         await sim.stop()
+
+
+def _credentials(request: SnapshotRequest) -> Credentials:
+    """API keys for --private: the simulator's published test keys with --demo."""
+    env = request.env
+    if request.demo:
+        from tuimon.sim.private import DEMO_ENV
+
+        env = DEMO_ENV
+    try:
+        credentials = load_credentials(env)
+    except CredentialsError as exc:
+        raise UsageError(str(exc)) from None
+    if credentials is None:
+        raise UsageError(f"--private needs API keys: {NO_KEYS_HELP}")
+    if request.endpoints.market not in (Market.SPOT, Market.USDM):
+        raise UsageError(f"--private supports spot and usdm, not {request.endpoints.market.value}")
+    return credentials
 
 
 def book_json(store: Store, symbol: str, depth: int) -> dict[str, Any]:
@@ -122,16 +154,20 @@ def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -
 @contextlib.asynccontextmanager
 async def market_session(
     request: SnapshotRequest, *, clock: Clock | None = None
-) -> AsyncIterator[tuple[Store, MarketFeed, list[str]]]:
-    """Store + market worker watching the request's symbols (validated), torn down on exit."""
+) -> AsyncIterator[tuple[Store, MarketFeed, list[str], UserFeed | None]]:
+    """Store + market worker (+ user worker with ``private``) on the request's symbols."""
     endpoints = request.endpoints
     market = endpoints.market
     check_interval(market, request.interval)
     if request.depth < 1:
         raise UsageError("--depth must be at least 1")
+    credentials = _credentials(request) if request.private else None
     async with contextlib.AsyncExitStack() as stack:
         if request.demo:
-            endpoints = await stack.enter_async_context(demo_endpoints(endpoints, request.seed))
+            autoplay = 1.0 if request.private else None
+            endpoints = await stack.enter_async_context(
+                demo_endpoints(endpoints, request.seed, account_autoplay=autoplay)
+            )
         clock = clock or SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
         rest = RestClient(endpoints, max_attempts=request.give_up_after)
@@ -148,13 +184,22 @@ async def market_session(
             raise UsageError(str(exc)) from None
         every = frozenset(symbols)
         feed.set_watch(Watch(every, every, every, request.interval))
-        yield store, feed, symbols
+        user = make_user_feed(
+            store.account,
+            endpoints,
+            credentials,
+            config=UserFeedConfig(give_up_on_auth=True, give_up_after=request.give_up_after),
+        )
+        if user is not None:
+            user.start()
+            stack.push_async_callback(user.close)
+        yield store, feed, symbols, user
 
 
 async def collect(request: SnapshotRequest, *, clock: Clock | None = None) -> dict[str, Any]:
     """Run the market worker for the requested time and return the snapshot object."""
     async with market_session(request, clock=clock) as session:
-        store, feed, symbols = session
+        store, feed, symbols, user = session
         failed = asyncio.ensure_future(feed.wait_failed())
         try:
             done, _ = await asyncio.wait({failed}, timeout=request.seconds)
@@ -166,7 +211,16 @@ async def collect(request: SnapshotRequest, *, clock: Clock | None = None) -> di
                 raise FeedError(str(failed.result()))
         finally:
             failed.cancel()
-        return snapshot_json(store, symbols, request.depth, request.interval)
+        result = snapshot_json(store, symbols, request.depth, request.interval)
+        if user is not None:
+            try:
+                live = await user.wait_live(request.sync_grace)
+            except (AuthFailure, GiveUp) as exc:
+                raise FeedError(f"account: {exc}") from None
+            if not live:
+                raise FeedError(f"account: not reconciled in time ({store.account.status})")
+            result["account"] = account_json(store.account)
+        return result
 
 
 def _all_synced(store: Store, symbols: list[str]) -> bool:

@@ -76,7 +76,7 @@ async def test_snapshot_books_equal_truth_under_faults(market, fault, params):
             Market(market), stream_url=sim.stream_url, rest_url=sim.rest_url, env={}
         )
         request = SnapshotRequest(symbols=SYMBOLS, endpoints=endpoints, depth=30)
-        async with market_session(request) as (store, _feed, symbols):
+        async with market_session(request) as (store, _feed, symbols, _user):
             assert await store.wait_until(all_synced(symbols), WAIT)
             record = sim.inject(fault, None, **params)
             assert await store.wait_until(lambda s: record.applied >= 1, WAIT)
