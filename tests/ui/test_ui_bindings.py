@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import fake_feed_app, sample_app, settle
 from textual.command import CommandPalette
 from textual.widgets import Input
+from ui_helpers import fake_feed_app, sample_app, settle
 
 from tuimon.config import load_config
 from tuimon.ui.app import TuimonApp

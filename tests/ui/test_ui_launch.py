@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from conftest import fake_feed_app
 from textual.pilot import Pilot
+from ui_helpers import fake_feed_app
 
 from tuimon.config import Config, MarketPrefs, save_config
 from tuimon.feeds.rest import RestError

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import sample_app, settle
 from textual.filter import Monochrome, NoColor
+from ui_helpers import sample_app, settle
 
 from tuimon.resources import STYLE_FILES, style_paths, styles_dir
 

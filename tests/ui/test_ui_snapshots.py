@@ -5,7 +5,7 @@ Update after looking at the report: ``.venv/bin/pytest tests/ui --snapshot-updat
 
 from __future__ import annotations
 
-from conftest import no_blink, sample_app, settle
+from ui_helpers import no_blink, sample_app, settle
 
 
 def test_main_80x24(snap_compare) -> None:

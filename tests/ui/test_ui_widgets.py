@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from conftest import sample_app, settle
 from textual.geometry import Region
+from ui_helpers import sample_app, settle
 
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
