@@ -1,12 +1,14 @@
-"""Run the real market worker against the in-process simulator."""
+"""Run the real market worker against the in-process simulator (helpers for tests/feeds).
+
+A plain module, not conftest.py: several test folders have a conftest, and ``from conftest
+import`` resolves to whichever was imported first.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-
-import pytest
 
 from tuimon.feeds.connection import ConnectionConfig
 from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
@@ -89,8 +91,3 @@ def assert_books_true(sim: SimServer, store: Store, symbols: list[str], depth: i
         want_asks = [(Decimal(p), Decimal(q)) for p, q in truth.asks[:depth]]
         assert sync.book.bids(depth) == want_bids, f"{symbol} bids @ {sync.last_update_id}"
         assert sync.book.asks(depth) == want_asks, f"{symbol} asks @ {sync.last_update_id}"
-
-
-@pytest.fixture
-def symbols() -> list[str]:
-    return SYMBOLS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from conftest import WAIT, all_synced, assert_books_true, progressed, running_feed
+from feed_helpers import WAIT, all_synced, assert_books_true, progressed, running_feed
 
 from tuimon.feeds.backoff import Backoff
 from tuimon.feeds.market import Watch

@@ -6,7 +6,7 @@ Each test waits on store events (Store.wait_until), never on sleeps; WAIT is onl
 from __future__ import annotations
 
 import pytest
-from conftest import WAIT, all_synced, assert_books_true, progressed, running_feed
+from feed_helpers import WAIT, all_synced, assert_books_true, progressed, running_feed
 
 from tuimon.feeds.market import FeedError, Watch
 from tuimon.protocol.endpoints import Route

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from conftest import WAIT, all_synced
+from feed_helpers import WAIT, all_synced
 
 from tuimon.headless import SnapshotRequest, market_session, run, snapshot_json
 from tuimon.protocol.endpoints import Market, resolve_endpoints
