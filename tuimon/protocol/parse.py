@@ -8,11 +8,18 @@ without version bumps); unknown event types become :class:`Ignored`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
+from tuimon.protocol.fields import (
+    PARSE_ERRORS,
+    PayloadError,
+    expect_int,
+    expect_name,
+    reason_of,
+)
 from tuimon.protocol.models import (
     BadFrame,
     BookTicker,
@@ -29,25 +36,6 @@ from tuimon.protocol.models import (
     Ticker24h,
     Trade,
 )
-
-_PARSE_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, IndexError, AttributeError)
-
-
-class PayloadError(ValueError):
-    """A REST body or frame payload with the wrong shape; the message says what was wrong."""
-
-
-def _int(value: Any, key: str) -> int:
-    # bool is an int subclass; a JSON true where an id belongs is garbage, not 1.
-    if type(value) is not int:
-        raise PayloadError(f"{key} must be an integer, got {type(value).__name__}")
-    return value
-
-
-def _str(value: Any, key: str) -> str:
-    if type(value) is not str or not value:
-        raise PayloadError(f"{key} must be a non-empty string")
-    return value
 
 
 def _dec(value: Any, key: str) -> Decimal:
@@ -119,8 +107,8 @@ def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
 
 def _mini_ticker(d: dict[str, Any]) -> MiniTicker:
     return MiniTicker(
-        _str(d["s"], "s"),
-        _int(d["E"], "E"),
+        expect_name(d["s"], "s"),
+        expect_int(d["E"], "E"),
         _dec(d["c"], "c"),
         _dec(d["o"], "o"),
         _dec(d["h"], "h"),
@@ -138,18 +126,18 @@ def _kline(d: dict[str, Any]) -> Kline:
     if type(closed) is not bool:
         raise PayloadError("k.x must be a boolean")
     return Kline(
-        symbol=_str(d["s"], "s"),
-        event_time=_int(d["E"], "E"),
-        interval=_str(k["i"], "k.i"),
-        open_time=_int(k["t"], "k.t"),
-        close_time=_int(k["T"], "k.T"),
+        symbol=expect_name(d["s"], "s"),
+        event_time=expect_int(d["E"], "E"),
+        interval=expect_name(k["i"], "k.i"),
+        open_time=expect_int(k["t"], "k.t"),
+        close_time=expect_int(k["T"], "k.T"),
         open=_dec(k["o"], "k.o"),
         high=_dec(k["h"], "k.h"),
         low=_dec(k["l"], "k.l"),
         close=_dec(k["c"], "k.c"),
         volume=_dec(k["v"], "k.v"),
         quote_volume=_dec(k["q"], "k.q"),
-        trades=_int(k.get("n", 0), "k.n"),
+        trades=expect_int(k.get("n", 0), "k.n"),
         closed=closed,
     )
 
@@ -168,7 +156,7 @@ def _depth(d: dict[str, Any]) -> DepthDiff:
     if transaction_time is not None and type(transaction_time) is not int:
         raise PayloadError("T must be an integer")
     return DepthDiff(
-        _str(d["s"], "s"),
+        expect_name(d["s"], "s"),
         event_time,
         first,
         final,
@@ -184,12 +172,12 @@ def _trade(d: dict[str, Any], aggregate: bool) -> Trade:
     if type(maker) is not bool:
         raise PayloadError("m must be a boolean")
     return Trade(
-        symbol=_str(d["s"], "s"),
-        event_time=_int(d["E"], "E"),
-        trade_id=_int(d["a" if aggregate else "t"], "a" if aggregate else "t"),
+        symbol=expect_name(d["s"], "s"),
+        event_time=expect_int(d["E"], "E"),
+        trade_id=expect_int(d["a" if aggregate else "t"], "a" if aggregate else "t"),
         price=_dec(d["p"], "p"),
         qty=_dec(d["q"], "q"),
-        trade_time=_int(d["T"], "T"),
+        trade_time=expect_int(d["T"], "T"),
         buyer_is_maker=maker,
         aggregate=aggregate,
     )
@@ -198,18 +186,18 @@ def _trade(d: dict[str, Any], aggregate: bool) -> Trade:
 def _book_ticker(d: dict[str, Any]) -> BookTicker:
     event_time = d.get("E")
     return BookTicker(
-        symbol=_str(d["s"], "s"),
-        update_id=_int(d["u"], "u"),
+        symbol=expect_name(d["s"], "s"),
+        update_id=expect_int(d["u"], "u"),
         bid=_dec(d["b"], "b"),
         bid_qty=_dec(d["B"], "B"),
         ask=_dec(d["a"], "a"),
         ask_qty=_dec(d["A"], "A"),
-        event_time=None if event_time is None else _int(event_time, "E"),
+        event_time=None if event_time is None else expect_int(event_time, "E"),
     )
 
 
 def _shutdown(d: dict[str, Any]) -> ServerShutdown:
-    return ServerShutdown(event_time=_int(d["E"], "E"))
+    return ServerShutdown(event_time=expect_int(d["E"], "E"))
 
 
 _BY_EVENT: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -240,16 +228,8 @@ def parse_payload(data: Any, stream: str | None = None) -> Frame:
         if builder is None:
             return Ignored(str(kind)[:40])
         return builder(data)  # type: ignore[no-any-return]
-    except _PARSE_ERRORS as exc:
-        return BadFrame(_reason(exc), stream)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing key {exc.args[0]!r}"
-    if isinstance(exc, InvalidOperation):
-        return "invalid decimal"
-    return str(exc)[:200] or type(exc).__name__
+    except PARSE_ERRORS as exc:
+        return BadFrame(reason_of(exc), stream)
 
 
 def _control(d: dict[str, Any]) -> ControlReply:
@@ -280,8 +260,8 @@ def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
                 # Fast path for the busiest frame: skip the generic dispatch.
                 try:
                     return stream, _depth(payload)
-                except _PARSE_ERRORS as exc:
-                    return stream, BadFrame(_reason(exc), stream)
+                except PARSE_ERRORS as exc:
+                    return stream, BadFrame(reason_of(exc), stream)
             return stream, parse_payload(payload, stream)
         if "id" in data and ("result" in data or "error" in data or "code" in data):
             return None, _control(data)
@@ -298,15 +278,15 @@ def parse_depth_snapshot(body: Any) -> DepthSnapshot:
             raise PayloadError("depth snapshot is not an object")
         event_time = body.get("E")
         return DepthSnapshot(
-            last_update_id=_int(body["lastUpdateId"], "lastUpdateId"),
+            last_update_id=expect_int(body["lastUpdateId"], "lastUpdateId"),
             bids=parse_levels(body["bids"], "bids"),
             asks=parse_levels(body["asks"], "asks"),
-            event_time=None if event_time is None else _int(event_time, "E"),
+            event_time=None if event_time is None else expect_int(event_time, "E"),
         )
     except PayloadError:
         raise
-    except _PARSE_ERRORS as exc:
-        raise PayloadError(f"bad depth snapshot: {_reason(exc)}") from None
+    except PARSE_ERRORS as exc:
+        raise PayloadError(f"bad depth snapshot: {reason_of(exc)}") from None
 
 
 def _filter_value(filters: list[Any], kind: str, key: str) -> Decimal:
@@ -325,14 +305,14 @@ def parse_exchange_info(body: Any) -> dict[str, SymbolInfo]:
         try:
             filters = item.get("filters") or []
             info = SymbolInfo(
-                symbol=_str(item["symbol"], "symbol"),
+                symbol=expect_name(item["symbol"], "symbol"),
                 status=str(item.get("status") or item.get("contractStatus") or "UNKNOWN"),
                 base_asset=str(item.get("baseAsset", "")),
                 quote_asset=str(item.get("quoteAsset", "")),
                 tick_size=_filter_value(filters, "PRICE_FILTER", "tickSize"),
                 step_size=_filter_value(filters, "LOT_SIZE", "stepSize"),
             )
-        except _PARSE_ERRORS:
+        except PARSE_ERRORS:
             continue
         table[info.symbol] = info
     return table
@@ -348,24 +328,24 @@ def parse_klines(body: Any, symbol: str, interval: str) -> list[Kline]:
             rows.append(
                 Kline(
                     symbol=symbol,
-                    event_time=_int(row[6], "closeTime"),
+                    event_time=expect_int(row[6], "closeTime"),
                     interval=interval,
-                    open_time=_int(row[0], "openTime"),
-                    close_time=_int(row[6], "closeTime"),
+                    open_time=expect_int(row[0], "openTime"),
+                    close_time=expect_int(row[6], "closeTime"),
                     open=_dec(row[1], "open"),
                     high=_dec(row[2], "high"),
                     low=_dec(row[3], "low"),
                     close=_dec(row[4], "close"),
                     volume=_dec(row[5], "volume"),
                     quote_volume=_dec(row[7], "quoteVolume"),
-                    trades=_int(row[8], "trades"),
+                    trades=expect_int(row[8], "trades"),
                     closed=True,
                 )
             )
     except PayloadError:
         raise
-    except _PARSE_ERRORS as exc:
-        raise PayloadError(f"bad kline row: {_reason(exc)}") from None
+    except PARSE_ERRORS as exc:
+        raise PayloadError(f"bad kline row: {reason_of(exc)}") from None
     return rows
 
 
@@ -377,17 +357,17 @@ def parse_ticker_24h(body: Any) -> list[Ticker24h]:
         try:
             rows.append(
                 Ticker24h(
-                    symbol=_str(item["symbol"], "symbol"),
+                    symbol=expect_name(item["symbol"], "symbol"),
                     close=_dec(item["lastPrice"], "lastPrice"),
                     open=_dec(item["openPrice"], "openPrice"),
                     high=_dec(item["highPrice"], "highPrice"),
                     low=_dec(item["lowPrice"], "lowPrice"),
                     volume=_dec(item["volume"], "volume"),
                     quote_volume=_dec(item["quoteVolume"], "quoteVolume"),
-                    close_time=_int(item["closeTime"], "closeTime"),
+                    close_time=expect_int(item["closeTime"], "closeTime"),
                 )
             )
-        except _PARSE_ERRORS:
+        except PARSE_ERRORS:
             continue
     return rows
 

@@ -18,13 +18,19 @@ read as "absent", never as garbage.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
 
+from tuimon.protocol.fields import (
+    PARSE_ERRORS,
+    PayloadError,
+    expect_int,
+    expect_name,
+    reason_of,
+)
 from tuimon.protocol.models import BadFrame, Ignored, ServerShutdown
-from tuimon.protocol.parse import PayloadError
 from tuimon.protocol.user_models import (
     AlgoUpdate,
     Balance,
@@ -45,22 +51,9 @@ from tuimon.protocol.user_models import (
 UserFrame = UserEvent | ServerShutdown | WsApiReply | BadFrame | Ignored
 T = TypeVar("T")
 
-_ERRORS = (KeyError, TypeError, ValueError, InvalidOperation, IndexError, AttributeError)
 _ZERO = Decimal(0)
 
 # ----------------------------------------------------------------------------- field readers
-
-
-def _int(value: Any, key: str) -> int:
-    if type(value) is not int:  # bool is an int subclass: refuse it
-        raise PayloadError(f"{key} must be an integer, got {type(value).__name__}")
-    return value
-
-
-def _name(value: Any, key: str) -> str:
-    if type(value) is not str or not value:
-        raise PayloadError(f"{key} must be a non-empty string")
-    return value
 
 
 def _text(value: Any, key: str) -> str:
@@ -106,51 +99,43 @@ def _list(value: Any, key: str) -> list[Any]:
     return value
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing key {exc.args[0]!r}"
-    if isinstance(exc, InvalidOperation):
-        return "invalid decimal"
-    return str(exc)[:200] or type(exc).__name__
-
-
 # ----------------------------------------------------------------------------- spot events
 
 
 def _execution_report(d: dict[str, Any]) -> OrderUpdate:
-    exec_type = _name(d["x"], "x")
+    exec_type = expect_name(d["x"], "x")
     # On a cancel, "c" is the cancel request's own client id and "C" the order's (§6.2).
     client_id = _text(d.get("c"), "c")
     original = _text(d.get("C"), "C")
     if exec_type == "CANCELED" and original:
         client_id = original
-    transaction_time = _int(d["T"], "T")
+    transaction_time = expect_int(d["T"], "T")
     order = Order(
         market="spot",
-        symbol=_name(d["s"], "s"),
-        order_id=_int(d["i"], "i"),
+        symbol=expect_name(d["s"], "s"),
+        order_id=expect_int(d["i"], "i"),
         client_order_id=client_id,
-        side=_name(d["S"], "S"),
-        type=_name(d["o"], "o"),
+        side=expect_name(d["S"], "S"),
+        type=expect_name(d["o"], "o"),
         time_in_force=_text(d.get("f"), "f"),
         price=_num(d["p"], "p"),
         stop_price=_opt_num(d.get("P"), "P") or _ZERO,
         orig_qty=_num(d["q"], "q"),
         executed_qty=_num(d["z"], "z"),
         cum_quote=_opt_num(d.get("Z"), "Z") or _ZERO,
-        status=_name(d["X"], "X"),
-        created_ms=_int(d["O"], "O") if d.get("O") is not None else transaction_time,
+        status=expect_name(d["X"], "X"),
+        created_ms=expect_int(d["O"], "O") if d.get("O") is not None else transaction_time,
         update_ms=transaction_time,
     )
     return OrderUpdate(
         order=order,
-        event_time=_int(d["E"], "E"),
+        event_time=expect_int(d["E"], "E"),
         exec_type=exec_type,
         last_qty=_num(d["l"], "l"),
         last_price=_num(d["L"], "L"),
         commission=_opt_num(d.get("n"), "n") or _ZERO,
         commission_asset=_text(d.get("N"), "N"),
-        trade_id=_int(d["t"], "t"),
+        trade_id=expect_int(d["t"], "t"),
         maker=_bool(d["m"], "m"),
     )
 
@@ -158,7 +143,7 @@ def _execution_report(d: dict[str, Any]) -> OrderUpdate:
 def _spot_balance(item: Any, update_ms: int) -> Balance:
     item = _obj(item, "B[]")
     return Balance(
-        asset=_name(item["a"], "a"),
+        asset=expect_name(item["a"], "a"),
         free=_num(item["f"], "f"),
         locked=_num(item["l"], "l"),
         update_ms=update_ms,
@@ -166,9 +151,9 @@ def _spot_balance(item: Any, update_ms: int) -> Balance:
 
 
 def _account_position(d: dict[str, Any]) -> SpotBalances:
-    update_ms = _int(d["u"], "u")
+    update_ms = expect_int(d["u"], "u")
     return SpotBalances(
-        event_time=_int(d["E"], "E"),
+        event_time=expect_int(d["E"], "E"),
         update_ms=update_ms,
         balances=tuple(_spot_balance(item, update_ms) for item in _list(d["B"], "B")),
     )
@@ -176,19 +161,19 @@ def _account_position(d: dict[str, Any]) -> SpotBalances:
 
 def _balance_update(d: dict[str, Any]) -> BalanceDelta:
     return BalanceDelta(
-        event_time=_int(d["E"], "E"),
-        asset=_name(d["a"], "a"),
+        event_time=expect_int(d["E"], "E"),
+        asset=expect_name(d["a"], "a"),
         delta=_num(d["d"], "d", signed=True),
-        clear_ms=_int(d["T"], "T"),
+        clear_ms=expect_int(d["T"], "T"),
     )
 
 
 def _terminated(d: dict[str, Any]) -> StreamTerminated:
-    return StreamTerminated(event_time=_int(d["E"], "E"))
+    return StreamTerminated(event_time=expect_int(d["E"], "E"))
 
 
 def _shutdown(d: dict[str, Any]) -> ServerShutdown:
-    return ServerShutdown(event_time=_int(d["E"], "E"))
+    return ServerShutdown(event_time=expect_int(d["E"], "E"))
 
 
 # ----------------------------------------------------------------------------- futures events
@@ -196,23 +181,23 @@ def _shutdown(d: dict[str, Any]) -> ServerShutdown:
 
 def _order_trade_update(d: dict[str, Any]) -> OrderUpdate:
     o = _obj(d["o"], "o")
-    trade_time = _int(o["T"], "o.T")
+    trade_time = expect_int(o["T"], "o.T")
     executed = _num(o["z"], "o.z")
     average = _opt_num(o.get("ap"), "o.ap") or _ZERO
     order = Order(
         market="usdm",
-        symbol=_name(o["s"], "o.s"),
-        order_id=_int(o["i"], "o.i"),
+        symbol=expect_name(o["s"], "o.s"),
+        order_id=expect_int(o["i"], "o.i"),
         client_order_id=_text(o.get("c"), "o.c"),
-        side=_name(o["S"], "o.S"),
-        type=_name(o["o"], "o.o"),
+        side=expect_name(o["S"], "o.S"),
+        type=expect_name(o["o"], "o.o"),
         time_in_force=_text(o.get("f"), "o.f"),
         price=_num(o["p"], "o.p"),
         stop_price=_opt_num(o.get("sp"), "o.sp") or _ZERO,
         orig_qty=_num(o["q"], "o.q"),
         executed_qty=executed,
         cum_quote=average * executed,
-        status=_name(o["X"], "o.X"),
+        status=expect_name(o["X"], "o.X"),
         # The event has no creation time; the store keeps the one it already knows.
         created_ms=trade_time,
         update_ms=trade_time,
@@ -222,13 +207,13 @@ def _order_trade_update(d: dict[str, Any]) -> OrderUpdate:
     trade_id = o.get("t", 0)
     return OrderUpdate(
         order=order,
-        event_time=_int(d["E"], "E"),
-        exec_type=_name(o["x"], "o.x"),
+        event_time=expect_int(d["E"], "E"),
+        exec_type=expect_name(o["x"], "o.x"),
         last_qty=_num(o["l"], "o.l"),
         last_price=_num(o["L"], "o.L"),
         commission=_opt_num(o.get("n"), "o.n", signed=True) or _ZERO,
         commission_asset=_text(o.get("N"), "o.N"),
-        trade_id=_int(trade_id, "o.t"),
+        trade_id=expect_int(trade_id, "o.t"),
         maker=_bool(o.get("m", False), "o.m"),
         realized_pnl=_opt_num(o.get("rp"), "o.rp", signed=True),
     )
@@ -237,7 +222,7 @@ def _order_trade_update(d: dict[str, Any]) -> OrderUpdate:
 def _futures_position(item: Any, update_ms: int) -> Position:
     p = _obj(item, "P[]")
     return Position(
-        symbol=_name(p["s"], "P.s"),
+        symbol=expect_name(p["s"], "P.s"),
         position_side=_text(p.get("ps"), "P.ps") or "BOTH",
         amount=_num(p["pa"], "P.pa", signed=True),
         entry_price=_num(p["ep"], "P.ep"),
@@ -254,7 +239,7 @@ def _margin_balance(item: Any, update_ms: int) -> MarginBalance:
     wallet = _num(b["wb"], "B.wb", signed=True)
     cross = b.get("cw")
     return MarginBalance(
-        asset=_name(b["a"], "B.a"),
+        asset=expect_name(b["a"], "B.a"),
         wallet=wallet,
         cross_wallet=wallet if cross is None else _num(cross, "B.cw", signed=True),
         update_ms=update_ms,
@@ -262,10 +247,10 @@ def _margin_balance(item: Any, update_ms: int) -> MarginBalance:
 
 
 def _account_update(d: dict[str, Any]) -> FuturesAccountUpdate:
-    transaction_time = _int(d["T"], "T")
+    transaction_time = expect_int(d["T"], "T")
     a = _obj(d["a"], "a")
     return FuturesAccountUpdate(
-        event_time=_int(d["E"], "E"),
+        event_time=expect_int(d["E"], "E"),
         transaction_time=transaction_time,
         reason=_text(a.get("m"), "a.m"),
         balances=tuple(_margin_balance(b, transaction_time) for b in _list(a.get("B", []), "B")),
@@ -277,16 +262,16 @@ def _account_update(d: dict[str, Any]) -> FuturesAccountUpdate:
 
 def _trade_lite(d: dict[str, Any]) -> TradeLite:
     return TradeLite(
-        event_time=_int(d["E"], "E"),
-        symbol=_name(d["s"], "s"),
-        order_id=_int(d["i"], "i"),
+        event_time=expect_int(d["E"], "E"),
+        symbol=expect_name(d["s"], "s"),
+        order_id=expect_int(d["i"], "i"),
         client_order_id=_text(d.get("c"), "c"),
-        side=_name(d["S"], "S"),
+        side=expect_name(d["S"], "S"),
         price=_num(d["p"], "p"),
         qty=_num(d["q"], "q"),
         last_price=_num(d["L"], "L"),
         last_qty=_num(d["l"], "l"),
-        trade_id=_int(d["t"], "t"),
+        trade_id=expect_int(d["t"], "t"),
         maker=_bool(d["m"], "m"),
     )
 
@@ -294,14 +279,14 @@ def _trade_lite(d: dict[str, Any]) -> TradeLite:
 def _algo_update(d: dict[str, Any]) -> AlgoUpdate:
     o = _obj(d["o"], "o")
     return AlgoUpdate(
-        event_time=_int(d["E"], "E"),
-        symbol=_name(o["s"], "o.s"),
-        algo_id=_int(o["aid"], "o.aid"),
+        event_time=expect_int(d["E"], "E"),
+        symbol=expect_name(o["s"], "o.s"),
+        algo_id=expect_int(o["aid"], "o.aid"),
         client_algo_id=_text(o.get("caid"), "o.caid"),
         algo_type=_text(o.get("at"), "o.at"),
         order_type=_text(o.get("o"), "o.o"),
-        side=_name(o["S"], "o.S"),
-        status=_name(o["X"], "o.X"),
+        side=expect_name(o["S"], "o.S"),
+        status=expect_name(o["X"], "o.X"),
         quantity=_num(o["q"], "o.q"),
     )
 
@@ -312,7 +297,7 @@ def _listen_key_expired(d: dict[str, Any]) -> ListenKeyExpired:
     if type(event_time) is str and event_time.isdigit():
         event_time = int(event_time)
     return ListenKeyExpired(
-        event_time=_int(event_time, "E"), listen_key=_text(d.get("listenKey"), "listenKey")
+        event_time=expect_int(event_time, "E"), listen_key=_text(d.get("listenKey"), "listenKey")
     )
 
 
@@ -340,8 +325,8 @@ def parse_user_event(data: Any) -> UserFrame:
         if builder is None:
             return Ignored(str(kind)[:40] if kind is not None else "no event type")
         return builder(data)  # type: ignore[no-any-return]
-    except _ERRORS as exc:
-        return BadFrame(_reason(exc))
+    except PARSE_ERRORS as exc:
+        return BadFrame(reason_of(exc))
 
 
 def _reply(d: dict[str, Any]) -> WsApiReply:
@@ -390,51 +375,51 @@ def _rest(what: str, build: Callable[[], T]) -> T:
         return build()
     except PayloadError as exc:
         raise PayloadError(f"{what}: {exc}") from None
-    except _ERRORS as exc:
-        raise PayloadError(f"{what}: {_reason(exc)}") from None
+    except PARSE_ERRORS as exc:
+        raise PayloadError(f"{what}: {reason_of(exc)}") from None
 
 
 def _spot_rest_order(r: Any) -> Order:
     r = _obj(r, "order")
-    created = _int(r["time"], "time")
+    created = expect_int(r["time"], "time")
     return Order(
         market="spot",
-        symbol=_name(r["symbol"], "symbol"),
-        order_id=_int(r["orderId"], "orderId"),
+        symbol=expect_name(r["symbol"], "symbol"),
+        order_id=expect_int(r["orderId"], "orderId"),
         client_order_id=_text(r.get("clientOrderId"), "clientOrderId"),
-        side=_name(r["side"], "side"),
-        type=_name(r["type"], "type"),
+        side=expect_name(r["side"], "side"),
+        type=expect_name(r["type"], "type"),
         time_in_force=_text(r.get("timeInForce"), "timeInForce"),
         price=_num(r["price"], "price"),
         stop_price=_opt_num(r.get("stopPrice"), "stopPrice") or _ZERO,
         orig_qty=_num(r["origQty"], "origQty"),
         executed_qty=_num(r["executedQty"], "executedQty"),
         cum_quote=_opt_num(r.get("cummulativeQuoteQty"), "cummulativeQuoteQty") or _ZERO,
-        status=_name(r["status"], "status"),
+        status=expect_name(r["status"], "status"),
         created_ms=created,
-        update_ms=_int(r.get("updateTime", created), "updateTime"),
+        update_ms=expect_int(r.get("updateTime", created), "updateTime"),
     )
 
 
 def _futures_rest_order(r: Any) -> Order:
     r = _obj(r, "order")
-    created = _int(r["time"], "time")
+    created = expect_int(r["time"], "time")
     return Order(
         market="usdm",
-        symbol=_name(r["symbol"], "symbol"),
-        order_id=_int(r["orderId"], "orderId"),
+        symbol=expect_name(r["symbol"], "symbol"),
+        order_id=expect_int(r["orderId"], "orderId"),
         client_order_id=_text(r.get("clientOrderId"), "clientOrderId"),
-        side=_name(r["side"], "side"),
-        type=_name(r["type"], "type"),
+        side=expect_name(r["side"], "side"),
+        type=expect_name(r["type"], "type"),
         time_in_force=_text(r.get("timeInForce"), "timeInForce"),
         price=_num(r["price"], "price"),
         stop_price=_opt_num(r.get("stopPrice"), "stopPrice") or _ZERO,
         orig_qty=_num(r["origQty"], "origQty"),
         executed_qty=_num(r["executedQty"], "executedQty"),
         cum_quote=_opt_num(r.get("cumQuote"), "cumQuote") or _ZERO,
-        status=_name(r["status"], "status"),
+        status=expect_name(r["status"], "status"),
         created_ms=created,
-        update_ms=_int(r.get("updateTime", created), "updateTime"),
+        update_ms=expect_int(r.get("updateTime", created), "updateTime"),
         position_side=_text(r.get("positionSide"), "positionSide"),
         reduce_only=r.get("reduceOnly") is True,
     )
@@ -451,12 +436,12 @@ def parse_spot_account(body: Any) -> tuple[int, tuple[Balance, ...]]:
 
     def build() -> tuple[int, tuple[Balance, ...]]:
         d = _obj(body, "body")
-        update_ms = _int(d.get("updateTime", 0), "updateTime")
+        update_ms = expect_int(d.get("updateTime", 0), "updateTime")
         rows = []
         for item in _list(d["balances"], "balances"):
             item = _obj(item, "balance")
             balance = Balance(
-                asset=_name(item["asset"], "asset"),
+                asset=expect_name(item["asset"], "asset"),
                 free=_num(item["free"], "free"),
                 locked=_num(item["locked"], "locked"),
                 update_ms=update_ms,
@@ -481,12 +466,12 @@ def parse_futures_balances(body: Any) -> tuple[MarginBalance, ...]:
             cross_raw = item.get("crossWalletBalance")
             rows.append(
                 MarginBalance(
-                    asset=_name(item["asset"], "asset"),
+                    asset=expect_name(item["asset"], "asset"),
                     wallet=wallet,
                     cross_wallet=(
                         wallet if cross_raw is None else _num(cross_raw, "crossWallet", signed=True)
                     ),
-                    update_ms=_int(item.get("updateTime", 0), "updateTime"),
+                    update_ms=expect_int(item.get("updateTime", 0), "updateTime"),
                 )
             )
         return tuple(rows)
@@ -510,7 +495,7 @@ def parse_position_risk(body: Any) -> tuple[Position, ...]:
                 margin_type = "isolated" if isolated else "cross"
             rows.append(
                 Position(
-                    symbol=_name(p["symbol"], "symbol"),
+                    symbol=expect_name(p["symbol"], "symbol"),
                     position_side=_text(p.get("positionSide"), "positionSide") or "BOTH",
                     amount=amount,
                     entry_price=_num(p["entryPrice"], "entryPrice"),
@@ -518,7 +503,7 @@ def parse_position_risk(body: Any) -> tuple[Position, ...]:
                     mark_price=_opt_num(p.get("markPrice"), "markPrice"),
                     unrealized_pnl=_num(p["unRealizedProfit"], "unRealizedProfit", signed=True),
                     margin_type=margin_type,
-                    update_ms=_int(p.get("updateTime", 0), "updateTime"),
+                    update_ms=expect_int(p.get("updateTime", 0), "updateTime"),
                 )
             )
         return tuple(rows)
@@ -528,12 +513,12 @@ def parse_position_risk(body: Any) -> tuple[Position, ...]:
 
 def parse_server_time(body: Any) -> int:
     """``GET /api/v3/time`` / ``/fapi/v1/time`` → server time (ms)."""
-    return _rest("time", lambda: _int(_obj(body, "body")["serverTime"], "serverTime"))
+    return _rest("time", lambda: expect_int(_obj(body, "body")["serverTime"], "serverTime"))
 
 
 def parse_listen_key(body: Any) -> str:
     """``POST /fapi/v1/listenKey`` → the key."""
-    return _rest("listenKey", lambda: _name(_obj(body, "body")["listenKey"], "listenKey"))
+    return _rest("listenKey", lambda: expect_name(_obj(body, "body")["listenKey"], "listenKey"))
 
 
 __all__ = [

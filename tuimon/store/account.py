@@ -18,7 +18,6 @@ follows it carries the absolute balance), so it can never be counted twice.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -41,6 +40,7 @@ from tuimon.protocol.user_models import (
     UserEvent,
 )
 from tuimon.store import topics
+from tuimon.store.waiters import Waiters
 
 OrderVersion = tuple[Decimal, int, int]
 
@@ -106,7 +106,7 @@ class AccountStore:
         self._balance_versions: dict[str, int] = {}
         self._balance_floor = 0
         self._position_versions: dict[tuple[str, str], int] = {}
-        self._waiters: list[tuple[Callable[[AccountStore], bool], asyncio.Future[None]]] = []
+        self._waiters: Waiters[AccountStore] = Waiters()
 
     # ------------------------------------------------------------------ change tracking
 
@@ -114,27 +114,11 @@ class AccountStore:
         if self._mark is not None:
             self._mark(topics.ACCOUNT)
         if self._waiters:
-            still = []
-            for predicate, future in self._waiters:
-                if future.done():
-                    continue
-                if predicate(self):
-                    future.set_result(None)
-                else:
-                    still.append((predicate, future))
-            self._waiters = still
+            self._waiters.wake(self)
 
     async def wait_until(self, predicate: Callable[[AccountStore], bool], within: float) -> bool:
         """Wait (re-checked on every change) until ``predicate(self)``; False after ``within`` s."""
-        if predicate(self):
-            return True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append((predicate, future))
-        try:
-            await asyncio.wait_for(future, within)
-        except TimeoutError:
-            return False
-        return True
+        return await self._waiters.wait_until(self, predicate, within)
 
     # ------------------------------------------------------------------ status
 

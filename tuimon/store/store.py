@@ -8,7 +8,6 @@ between two whole updates: consistent without locks. Ingest never waits on rende
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from tuimon.clock import Clock, SystemClock
@@ -17,6 +16,7 @@ from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, 
 from tuimon.store import topics
 from tuimon.store.account import AccountStore
 from tuimon.store.state import Health, KlineSeries
+from tuimon.store.waiters import Waiters
 
 
 class Store:
@@ -38,7 +38,7 @@ class Store:
         self.account = AccountStore(market, mark=self.mark, clock=self.clock)
         """Private data (orders, balances, positions); disabled until a user feed runs."""
         self._dirty: set[str] = set()
-        self._waiters: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
+        self._waiters: Waiters[Store] = Waiters()
         self._monotonic = self.clock.monotonic
         self._wall_offset_ms = 0.0
         self._sync_wall_offset()
@@ -49,39 +49,14 @@ class Store:
         """Mark a topic changed."""
         self._dirty.add(topic)
         if self._waiters:  # one truthiness test on the hot path when nobody waits
-            self._wake_waiters()
-
-    def _wake_waiters(self) -> None:
-        still: list[tuple[Callable[[Store], bool], asyncio.Future[None]]] = []
-        for predicate, future in self._waiters:
-            if future.done():
-                continue
-            if predicate(self):
-                future.set_result(None)
-            else:
-                still.append((predicate, future))
-        self._waiters = still
+            self._waiters.wake(self)
 
     async def wait_until(self, predicate: Callable[[Store], bool], within: float) -> bool:
         """Wait (event-driven, re-checked on every store change) until ``predicate(store)``.
 
         Returns False if ``within`` seconds pass first.
         """
-        if predicate(self):
-            return True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append((predicate, future))
-        try:
-            await asyncio.wait_for(future, within)
-        except TimeoutError:
-            return False
-        return True
-
-    def take_dirty(self) -> set[str]:
-        """Topics changed since the last call (and forget them)."""
-        dirty, self._dirty = self._dirty, set()
-        self._sync_wall_offset()
-        return dirty
+        return await self._waiters.wait_until(self, predicate, within)
 
     # ------------------------------------------------------------------ symbols
 
@@ -205,7 +180,7 @@ class Store:
             self._sync_wall_offset()
         self._dirty.add(topics.HEALTH)
         if self._waiters:
-            self._wake_waiters()
+            self._waiters.wake(self)
 
     def _sync_wall_offset(self) -> None:
         self._wall_offset_ms = self.clock.wall_ms() - self.clock.monotonic() * 1000.0
