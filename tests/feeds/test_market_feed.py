@@ -190,3 +190,17 @@ async def test_rewatching_reloads_klines_and_resync_total_never_drops(symbols):
         times = [c.open_time for c in store.klines[key].candles]
         steps = {b - a for a, b in zip(times, times[1:], strict=False)}
         assert steps == {60_000}  # no hole in the history
+
+
+async def test_a_route_left_without_streams_is_closed(symbols):
+    async with running_feed("usdm", symbols) as (sim, store, feed):
+        assert await store.wait_until(all_synced(symbols), WAIT)
+        every = frozenset(symbols)
+        feed.set_watch(Watch(every, frozenset(), frozenset(), "1m"))  # tickers only
+        assert {c.route for c in feed._connections.values()} == {Route.MARKET}
+        assert "public" not in store.health.routes
+        assert await store.wait_until(lambda s: sim.stats.connections_closed >= 1, WAIT)
+        assert store.health.connected
+        feed.set_watch(Watch(every, every, every, "1m"))  # and it comes back on demand
+        assert await store.wait_until(all_synced(symbols), WAIT)
+        assert_books_true(sim, store, symbols)

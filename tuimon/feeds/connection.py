@@ -190,11 +190,15 @@ class StreamConnection:
             self._ws = None
 
     async def _open(self) -> wire.WireConnection:
-        initial = sorted(self.desired - set(self.rejected))
+        # As many streams as fit a modest URL go in the URL (never none: a combined-stream URL
+        # without streams is not a documented form); the rest follow by SUBSCRIBE.
+        wanted = sorted(self.desired - set(self.rejected))
+        initial = wanted[:1]
+        for stream in wanted[1:]:
+            if len(combined_url(self.endpoints, self.route, [*initial, stream])) > _MAX_URL:
+                break
+            initial.append(stream)
         url = combined_url(self.endpoints, self.route, initial)
-        if len(url) > _MAX_URL:
-            initial = []
-            url = combined_url(self.endpoints, self.route, [])
         # Messages must not reach the owner before on_open has reset its state for this socket:
         # hold them until then (the handshake completes before any data frame can arrive, but
         # one TCP read may carry both).

@@ -46,7 +46,7 @@ from tuimon.protocol.streams import (
     mini_ticker_stream,
     route_of,
 )
-from tuimon.store import Store
+from tuimon.store import Store, topics
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,11 @@ class MarketFeed:
             per_connection.setdefault(home, set()).add(stream)
         for key, streams in per_connection.items():
             connection = self._connections.get(key)
+            if not streams:
+                if connection is not None:
+                    self._disconnect(key)  # an idle socket would only trip its watchdog
+                continue
             if connection is None:
-                if not streams:
-                    continue
                 connection = self._connect(key)
             connection.set_streams(streams)
         speed = self.config.depth_speed_ms
@@ -228,6 +230,13 @@ class MarketFeed:
         task = asyncio.create_task(self._run_connection(connection), name=f"stream-{name}")
         self._connection_tasks[key] = task
         return connection
+
+    def _disconnect(self, key: tuple[Route, int]) -> None:
+        connection = self._connections.pop(key)
+        self._by_name.pop(connection.name, None)
+        self._cancel(self._connection_tasks.pop(key, None))
+        self.store.health.routes.pop(connection.name, None)
+        self.store.mark(topics.HEALTH)
 
     async def _run_connection(self, connection: StreamConnection) -> None:
         try:
