@@ -74,12 +74,18 @@ class _Pump(asyncio.Protocol):
                     else:
                         self._fragments = [event.data]
                 elif opcode is Opcode.CONT and self._fragments:
+                    # Binance does not fragment, but the protocol allows it: reassemble.
                     self._fragments.append(event.data)
                     if event.fin:
                         message = b"".join(self._fragments)
                         self._fragments = []
                         self.frames += 1
-                        on_message(message)
+                        try:
+                            on_message(message)
+                        except Exception as exc:
+                            log.exception("message handler failed")
+                            self._finish(exc)
+                            return
                 # PING is answered and CLOSE handled inside ClientProtocol (see _flush).
             elif isinstance(event, Response):
                 if ws.handshake_exc is not None:
@@ -94,6 +100,9 @@ class _Pump(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # The TCP end is the protocol's EOF: it moves to CLOSED and knows the close code.
+        with contextlib.suppress(EOFError):
+            self.ws.receive_eof()
         self._finish(exc)
 
     def _flush(self) -> None:

@@ -1,0 +1,64 @@
+"""The sans-I/O transport against a plain websockets server: fragments, pings, closes, errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import InvalidStatus
+
+from tuimon.feeds import wire
+
+
+async def test_messages_fragments_pings_and_close_code():
+    got: list[bytes] = []
+    pong_seen = asyncio.Event()
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('{"a":1}')
+        await ws.send(["{\"frag", "mented\":", "true}"])  # one message in three frames
+        pong = await ws.ping(b"hi")
+        await pong
+        pong_seen.set()
+        echoed = await ws.recv()
+        await ws.send(echoed)
+        await ws.close(1001, "going away")
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        conn = await wire.connect(f"ws://127.0.0.1:{port}/stream?streams=x", got.append)
+        conn.send_text('{"method":"LIST_SUBSCRIPTIONS","id":1}')
+        with pytest.raises(Exception, match="1001"):
+            await conn.wait_closed()
+    assert pong_seen.is_set()  # our side answered the server's ping
+    assert got == [b'{"a":1}', b'{"fragmented":true}', b'{"method":"LIST_SUBSCRIPTIONS","id":1}']
+    assert conn.frames == 3
+
+
+async def test_handshake_refusal_raises_and_handler_bug_closes_loudly():
+    async def refuse(connection, request):  # noqa: ARG001
+        return connection.respond(404, "no such route\n")
+
+    async with serve(lambda ws: asyncio.sleep(0), "127.0.0.1", 0, process_request=refuse) as s:
+        port = s.sockets[0].getsockname()[1]
+        with pytest.raises(InvalidStatus):
+            await wire.connect(f"ws://127.0.0.1:{port}/stream?streams=x", print)
+
+    async def chatty(ws: ServerConnection) -> None:
+        await ws.send("boom")
+        await ws.wait_closed()
+
+    def broken(raw: bytes) -> None:
+        raise RuntimeError("bug in the handler")
+
+    async with serve(chatty, "127.0.0.1", 0) as s:
+        port = s.sockets[0].getsockname()[1]
+        conn = await wire.connect(f"ws://127.0.0.1:{port}/", broken)
+        with pytest.raises(RuntimeError, match="bug in the handler"):
+            await conn.wait_closed()
+
+
+async def test_bad_url_is_a_one_line_error():
+    with pytest.raises(wire.WireClosed, match="bad URL"):
+        await wire.connect("http://not-a-websocket", print)
