@@ -40,7 +40,7 @@ from tuimon.protocol.parse import (
 )
 from tuimon.protocol.streams import (
     CONTROL_RATE,
-    MAX_STREAMS_PER_CONNECTION,
+    STREAM_CAP,
     depth_stream,
     kline_stream,
     mini_ticker_stream,
@@ -62,7 +62,8 @@ class FeedConfig:
     depth_speed_ms: int = 100
     snapshot_limit: int = 1000
     kline_history: int = 120
-    max_streams_per_connection: int = MAX_STREAMS_PER_CONNECTION
+    max_streams_per_connection: int | None = None
+    """Shard past this many streams per connection (None: the market's documented cap)."""
     connection: ConnectionConfig = field(default_factory=ConnectionConfig)
 
 
@@ -182,7 +183,7 @@ class MarketFeed:
         load: dict[tuple[Route, int], int] = {}
         for home in self._stream_home.values():
             load[home] = load.get(home, 0) + 1
-        cap = self.config.max_streams_per_connection
+        cap = self.config.max_streams_per_connection or STREAM_CAP[self.market]
         for stream in sorted(wanted - set(self._stream_home)):
             route = route_of(self.market, stream)
             shard = 0

@@ -29,6 +29,9 @@ KLINE_INTERVALS = (
 FUTURES_KLINE_INTERVALS = tuple(i for i in KLINE_INTERVALS if i != "1s")
 
 MAX_STREAMS_PER_CONNECTION = 1024
+# Per market (§3): spot and USDⓈ-M document 1024; COIN-M's page still says 200 (UNCONFIRMED
+# whether it was raised), so stay under the smaller figure there.
+STREAM_CAP = {Market.SPOT: 1024, Market.USDM: 1024, Market.COINM: 200}
 # Control frames per second we allow ourselves: under the exchange's 5/s (spot) and 10/s
 # (futures) budget, which also counts our pongs.
 CONTROL_RATE = {Market.SPOT: 3.0, Market.USDM: 6.0, Market.COINM: 6.0}

@@ -32,7 +32,7 @@ from tuimon.feeds.market import FeedError, Watch
 from tuimon.feeds.rest import RestError
 from tuimon.protocol.models import SymbolInfo
 from tuimon.resources import style_paths
-from tuimon.store import Store
+from tuimon.store import Store, topics
 from tuimon.ui.commands import SymbolCommands
 from tuimon.ui.logbridge import CapturedLog
 from tuimon.ui.screens.help import HelpScreen
@@ -287,6 +287,8 @@ class TuimonApp(App[None]):
         if self._pending:
             dirty |= self._pending
             self._pending = set()
+        if topics.TICKERS in dirty and self.store.futures and self._mark_positions():
+            dirty |= self.store.take_dirty()  # just the ACCOUNT mark the PnL update made
         now = self.clock.monotonic()
         capture = self.log_capture
         if capture is not None and capture.warnings != self._warnings_seen:
@@ -297,6 +299,24 @@ class TuimonApp(App[None]):
         self.frames += 1
         if self.first_live_frame is None and self.store.tickers:
             self.first_live_frame = now
+
+    def _mark_positions(self) -> bool:
+        """Unrealized PnL of USDⓈ-M positions follows the market; True when any changed.
+
+        The market feed streams no ``markPrice``, so the last price of the symbol's ticker
+        stands in for the mark price (close to it on liquid perpetuals; the REST mark from
+        the last reconciliation is kept for symbols without a ticker).
+        """
+        account = self.store.account
+        if not account.positions:
+            return False
+        before = dict(account.positions)
+        tickers = self.store.tickers
+        for symbol in {position.symbol for position in before.values()}:
+            ticker = tickers.get(symbol)
+            if ticker is not None:
+                account.set_mark_price(symbol, ticker.close)
+        return account.positions != before
 
     # ------------------------------------------------------------------ state → panes, feed
 
@@ -328,6 +348,7 @@ class TuimonApp(App[None]):
         with self.batch_update():
             main.ladder.set_symbol(self.symbol)
             main.spark.set_view(self.symbol, self.interval)
+            main.orders.set_symbol(self.symbol)
 
     def current_watch(self) -> Watch:
         """What should be streamed now: tickers for all, book and klines for the selection."""

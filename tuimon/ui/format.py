@@ -143,3 +143,49 @@ def fmt_latency(ms: int | None) -> str:
     if abs(ms) >= 10_000:
         return f"{ms / 1000:.0f}s"
     return f"{ms}ms"
+
+
+def fmt_signed(value: Decimal | None, decimals: int) -> str:
+    """A signed amount (PnL): ``+12.34``, ``−5.60``, ``0.00``; grouped."""
+    if value is None:
+        return DASH
+    q = quantize(value, decimals)
+    if q > _ZERO:
+        return f"+{q:,f}"
+    if q < _ZERO:
+        return f"{MINUS}{-q:,f}"
+    return f"{abs(q):,f}"
+
+
+def significant_places(value: Decimal, max_decimals: int = 8) -> int:
+    """Decimals ``value`` needs (at most ``max_decimals``): ``1.50000000`` → 1, ``3`` → 0."""
+    if not value.is_finite():
+        return 0
+    exponent = quantize(value, max_decimals).normalize(_CTX).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fmt_amount(value: Decimal, width: int, decimals: int | None = None) -> str:
+    """An asset amount fitted to ``width`` cells.
+
+    Balances have no tick size of their own: show ``decimals`` places (default: every
+    significant one, at most 8), fewer when too wide, then go compact (``1.23M``).
+    """
+    places = significant_places(value) if decimals is None else decimals
+    for decimals in range(places, -1, -1):
+        text = fmt_decimal(value, decimals)
+        if len(text) <= width:
+            return text
+    return fmt_compact(value)
+
+
+def fmt_age(seconds: float) -> str:
+    """An age in at most four cells: ``7s``, ``59s``, ``12m``, ``3h``, ``45d``."""
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m"
+    if total < 86400:
+        return f"{total // 3600}h"
+    return f"{total // 86400}d"

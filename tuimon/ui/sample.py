@@ -3,11 +3,14 @@
 Everything goes through the same Store mutators the market feed uses (``set_symbols``,
 ``apply_mini_ticker``, ``apply_snapshot``, ``load_klines``, ``set_connected``, ``note_message``),
 from a seeded generator that makes Decimals from integers: no floats, no network, no clock
-reads beyond the injected clock.
+reads beyond the injected clock. The sample account goes through the AccountStore's own
+mutators the user-data worker uses (``set_connection``, ``reconcile`` with buffered events,
+``set_live``, ``apply``), so the pane shows what a real session would have built.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +19,16 @@ from typing import TYPE_CHECKING
 
 from tuimon.clock import Clock, FrozenClock
 from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, SymbolInfo
+from tuimon.protocol.user_models import (
+    AccountSnapshot,
+    Balance,
+    FuturesAccountUpdate,
+    MarginBalance,
+    Order,
+    OrderUpdate,
+    Position,
+    SpotBalances,
+)
 from tuimon.store import Store
 from tuimon.ui.format import INTERVAL_MS
 
@@ -205,6 +218,202 @@ def make_stale(store: Store, *, disconnected: bool = True) -> None:
         store.note_reconnect(ROUTE)
 
 
+AUTH_STATUS = (
+    "API key rejected (-2015): unknown or deleted key, IP not whitelisted, or the key lacks "
+    "read permission (enable 'Enable Reading' for this key) (retrying in 60 s)"
+)
+"""What the user-data worker leaves in ``account.status`` after a -2015."""
+
+ACCOUNT_KINDS = ("demo", "empty", "none", "auth", "connecting")
+"""Sample accounts: seeded orders/balances/fills (and positions on usdm), a live account with
+nothing in it, no keys, keys refused, and a session still connecting."""
+
+_MIN = 60_000
+
+
+def _order(
+    market: str,
+    symbol: str,
+    order_id: int,
+    side: str,
+    price: str,
+    qty: str,
+    *,
+    executed: str = "0",
+    type_: str = "LIMIT",
+    created: int,
+    updated: int | None = None,
+) -> Order:
+    status = "NEW" if Decimal(executed) == 0 else "PARTIALLY_FILLED"
+    if Decimal(executed) == Decimal(qty):
+        status = "FILLED"
+    return Order(
+        market=market,
+        symbol=symbol,
+        order_id=order_id,
+        client_order_id=f"sample-{order_id}",
+        side=side,
+        type=type_,
+        time_in_force="GTC",
+        price=Decimal(price),
+        stop_price=Decimal(0),
+        orig_qty=Decimal(qty),
+        executed_qty=Decimal(executed),
+        cum_quote=Decimal(executed) * Decimal(price),
+        status=status,
+        created_ms=created,
+        update_ms=updated if updated is not None else created,
+    )
+
+
+def _trade(order: Order, last_qty: str, trade_id: int) -> OrderUpdate:
+    commission_asset = "USDT" if order.market != "spot" or order.side == "SELL" else "BNB"
+    return OrderUpdate(
+        order=order,
+        event_time=order.update_ms,
+        exec_type="TRADE",
+        last_qty=Decimal(last_qty),
+        last_price=order.price,
+        commission=Decimal("0.0012"),
+        commission_asset=commission_asset,
+        trade_id=trade_id,
+        maker=True,
+    )
+
+
+def fill_account(store: Store, clock: Clock, kind: str = "demo") -> None:
+    """Put a sample account (see :data:`ACCOUNT_KINDS`) in ``store.account``."""
+    account = store.account
+    market = store.market
+    if kind == "none":
+        from tuimon.feeds.credentials import NO_KEYS_HELP
+
+        account.disable(NO_KEYS_HELP)
+        return
+    if kind == "connecting":
+        account.set_status("connecting")
+        return
+    if kind == "auth":
+        account.set_connection(False, AUTH_STATUS)
+        return
+    now = clock.wall_ms()
+    account.set_connection(True, "subscribing")
+    if kind == "empty":
+        balances: tuple[Balance | MarginBalance, ...] = ()
+        account.reconcile(AccountSnapshot(market, (), balances, now, () if store.futures else None))
+        account.set_live("live")
+        return
+    futures = store.futures
+    o = functools.partial(_order, market)
+    orders = (
+        o(
+            "BTCUSDT",
+            4_100_001,
+            "BUY",
+            "96500.00",
+            "0.01500",
+            executed="0.00500",
+            created=now - 3 * _MIN - 12_000,
+            updated=now - 2 * _MIN,
+        ),
+        o("ETHUSDT", 4_100_002, "BUY", "3350.00", "0.5000", created=now - 12 * _MIN),
+        o(
+            "SOLUSDT",
+            4_100_003,
+            "SELL",
+            "195.00",
+            "12.500",
+            created=now - 125 * _MIN,
+            type_="LIMIT" if futures else "LIMIT_MAKER",
+        ),
+        o("BTCUSDT", 4_100_004, "SELL", "98000.00", "0.02000", created=now - 45_000),
+        o("XRPUSDT", 4_100_005, "BUY", "2.2500", "800.0", created=now - 26 * 60 * _MIN),
+    )
+    if futures:
+        margin = (
+            MarginBalance("USDT", Decimal("25000.00"), Decimal("25000.00"), now - _MIN),
+            MarginBalance("BNB", Decimal("2.000"), Decimal("2.000"), now - _MIN),
+        )
+        positions = (
+            Position(
+                "BTCUSDT",
+                "BOTH",
+                Decimal("0.050"),
+                Decimal("95100.0"),
+                None,
+                Decimal("96822.37"),
+                Decimal("86.12"),
+                "cross",
+                now - 5 * _MIN,
+            ),
+            Position(
+                "ETHUSDT",
+                "BOTH",
+                Decimal("-1.200"),
+                Decimal("3450.00"),
+                None,
+                Decimal("3408.17"),
+                Decimal("50.20"),
+                "cross",
+                now - 5 * _MIN,
+            ),
+        )
+        snapshot = AccountSnapshot(market, orders, margin, 0, positions, now - 2 * _MIN)
+    else:
+        spot = (
+            ("USDT", "12345.67", "1447.50"),
+            ("BTC", "0.41230000", "0.02000000"),
+            ("ETH", "3.50000000", "0"),
+            ("BNB", "12.30400000", "0"),
+            ("SOL", "27.50000000", "12.50000000"),
+            ("DOGE", "1500.00000000", "0"),
+            ("BETH", "0.05000000", "0"),
+        )
+        bal = tuple(Balance(a, Decimal(f), Decimal(lk), now - 10 * _MIN) for a, f, lk in spot)
+        snapshot = AccountSnapshot(market, orders, bal, now - 10 * _MIN, None, now - 2 * _MIN)
+    # Buffered while the REST snapshot loaded: an order that filled (it leaves the open list)
+    # and a partial fill of the BTC bid, both newer than the snapshot.
+    filled = o(
+        "ETHUSDT",
+        4_099_990,
+        "SELL",
+        "3420.00",
+        "0.2500",
+        executed="0.2500",
+        created=now - 30 * _MIN,
+        updated=now - 90_000,
+    )
+    partial = o(
+        "BTCUSDT",
+        4_100_001,
+        "BUY",
+        "96500.00",
+        "0.01500",
+        executed="0.00750",
+        created=now - 3 * _MIN - 12_000,
+        updated=now - 60_000,
+    )
+    buffered: list[OrderUpdate | SpotBalances | FuturesAccountUpdate] = [
+        _trade(filled, "0.2500", 77_001),
+        _trade(partial, "0.00250", 77_002),
+    ]
+    account.reconcile(snapshot, buffered)
+    account.set_live("live")
+    # Then live: the SOL offer fills in part.
+    sol = o(
+        "SOLUSDT",
+        4_100_003,
+        "SELL",
+        "195.00",
+        "12.500",
+        executed="4.000",
+        created=now - 125 * _MIN,
+        updated=now - 20_000,
+        type_="LIMIT" if futures else "LIMIT_MAKER",
+    )
+    account.apply(_trade(sol, "4.000", 77_003))
+
+
 def build_sample_app(
     *,
     watchlist: tuple[str, ...] = WATCHLIST,
@@ -213,18 +422,28 @@ def build_sample_app(
     config_path: Path | None = None,
     live: bool = False,
     uptime_ms: int = 754_000,
+    market: str = "spot",
+    account: str = "demo",
 ) -> TuimonApp:
-    """The real app (via the factory) over a seeded store and a frozen clock, no feed."""
+    """The real app (via the factory) over a seeded store and a frozen clock, no feed.
+
+    ``market`` is ``spot`` or ``usdm`` (the same sample symbols; the account then has margin
+    balances and positions). ``account`` is one of :data:`ACCOUNT_KINDS`. ``stale`` drops
+    the market connection and the account's.
+    """
     from tuimon.config import Settings
     from tuimon.ui.factory import build_app
 
     clock = FrozenClock()
-    store = Store("spot", clock=clock)
+    store = Store(market, clock=clock, futures=market != "spot")
     clock.advance(uptime_ms)
     fill_store(store, clock, watchlist=watchlist, selected=selected)
+    fill_account(store, clock, account)
     if stale:
         make_stale(store)
+        if store.account.enabled:
+            store.account.set_connection(False, "reconnecting: disconnected")
     settings = Settings(
-        market="spot", watchlist=watchlist, selected=selected, config_path=config_path
+        market=market, watchlist=watchlist, selected=selected, config_path=config_path
     )
     return build_app(settings, store=store, clock=clock, live=live)

@@ -25,7 +25,7 @@ class MainScreen(Screen[None]):
         self.grid = TickerGrid(store, clock, id="grid")
         self.ladder = DepthLadder(store, id="ladder")
         self.spark = KlineSpark(store, id="spark-pane")
-        self.orders = OrdersPane(id="orders")
+        self.orders = OrdersPane(store, clock, id="orders")
         self.health = HealthBar(store, clock, id="health")
 
     def compose(self) -> ComposeResult:
@@ -55,5 +55,6 @@ class MainScreen(Screen[None]):
         self.grid.flush(dirty, now)
         self.ladder.flush(dirty)
         self.spark.flush(dirty)
+        self.orders.flush(dirty)
         self.health.flush(now)
         self.grid.set_class(self.health.state in ("stale", "disconnected"), "-stale")

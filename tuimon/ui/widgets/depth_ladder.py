@@ -24,6 +24,8 @@ from textual.widget import Widget
 from tuimon.protocol.models import Level
 from tuimon.store import Store, topics
 from tuimon.ui.format import decimals_of, fmt_decimal, fmt_qty, quantize
+from tuimon.ui.widgets.rows import changed_span as _changed_span
+from tuimon.ui.widgets.rows import style_code as _code
 
 STATE_TEXT = {
     "live": "● live",
@@ -306,32 +308,3 @@ class DepthLadder(Widget, can_focus=True):
         bps = quantize(spread / mid * 10_000, 2) if mid else Decimal(0)
         mid_text = fmt_decimal(mid, places + 1)
         return f"spread {fmt_decimal(spread, places)} ({bps:f} bps)  mid {mid_text}"
-
-
-_CODES: dict[str, str] = {}
-
-
-def _code(kind: str) -> str:
-    """A one-character code per style kind (for cell-by-cell diffs)."""
-    code = _CODES.get(kind)
-    if code is None:
-        code = _CODES[kind] = chr(0x41 + len(_CODES))
-    return code
-
-
-def _changed_span(old: tuple[str, str], new: tuple[str, str]) -> tuple[int, int]:
-    """[x0, x1) of the cells whose character or style differ."""
-    old_text, old_codes = old
-    new_text, new_codes = new
-    n = min(len(old_text), len(new_text))
-    x0 = 0
-    while x0 < n and old_text[x0] == new_text[x0] and old_codes[x0] == new_codes[x0]:
-        x0 += 1
-    if x0 == n:
-        return (x0, max(len(old_text), len(new_text))) if len(old_text) != len(new_text) else (0, 0)
-    x1 = n
-    while (
-        x1 > x0 and old_text[x1 - 1] == new_text[x1 - 1] and old_codes[x1 - 1] == new_codes[x1 - 1]
-    ):
-        x1 -= 1
-    return x0, x1
