@@ -28,7 +28,6 @@ KLINE_INTERVALS = (
 )
 FUTURES_KLINE_INTERVALS = tuple(i for i in KLINE_INTERVALS if i != "1s")
 
-MAX_STREAMS_PER_CONNECTION = 1024
 # Per market (§3): spot and USDⓈ-M document 1024; COIN-M's page still says 200 (UNCONFIRMED
 # whether it was raised), so stay under the smaller figure there.
 STREAM_CAP = {Market.SPOT: 1024, Market.USDM: 1024, Market.COINM: 200}
