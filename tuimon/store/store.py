@@ -58,6 +58,12 @@ class Store:
         """
         return await self._waiters.wait_until(self, predicate, within)
 
+    def take_dirty(self) -> set[str]:
+        """Topics changed since the last call (and forget them)."""
+        dirty, self._dirty = self._dirty, set()
+        self._sync_wall_offset()
+        return dirty
+
     # ------------------------------------------------------------------ symbols
 
     def set_symbols(self, table: dict[str, SymbolInfo]) -> None:
