@@ -16,6 +16,15 @@ Example::
 
     [usdm]
     watchlist = ["BTCUSDT"]
+
+    [account]
+    key_file = "binance-keys.toml"        # api_key + api_secret or private_key_path
+    private_key_path = "ed25519.pem"      # with BINANCE_API_KEY from the environment
+
+``[account]`` names *where* keys are (paths, relative to this file's directory); it never holds
+a key or a secret itself (``api_key``/``api_secret`` there are refused with a hint), so this
+file needs no private permissions. The key file and the PEM do: reading them warns when other
+users can read them (:func:`tuimon.feeds.credentials.permission_warning`).
 """
 
 from __future__ import annotations
@@ -36,6 +45,9 @@ MAX_WATCHLIST = 200
 
 _SYMBOL = re.compile(r"^[A-Z0-9_\-]{1,32}$")
 _MARKET_KEYS = {"watchlist", "selected"}
+ACCOUNT = "account"
+_ACCOUNT_KEYS = ("key_file", "private_key_path")
+_SECRET_KEYS = {"api_key", "api_secret", "secret", "private_key", "private_key_passphrase"}
 
 
 class ConfigError(Exception):
@@ -53,10 +65,46 @@ class MarketPrefs:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountPrefs:
+    """Where the API keys are: paths as written in the file, resolved against its directory."""
+
+    key_file: str | None = None
+    """A TOML key file (``api_key`` with ``api_secret`` or ``private_key_path``)."""
+    private_key_path: str | None = None
+    """An Ed25519/RSA PEM; the API key then comes from ``BINANCE_API_KEY``."""
+    base_dir: Path | None = None
+    """The config file's directory (relative paths are relative to it)."""
+
+    def _resolve(self, text: str | None) -> Path | None:
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        if not path.is_absolute() and self.base_dir is not None:
+            path = self.base_dir / path
+        return path
+
+    @property
+    def key_file_path(self) -> Path | None:
+        """``key_file`` as a path (None when not set)."""
+        return self._resolve(self.key_file)
+
+    @property
+    def private_key_file(self) -> Path | None:
+        """``private_key_path`` as a path (None when not set)."""
+        return self._resolve(self.private_key_path)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing configured (the table is then not written back)."""
+        return self.key_file is None and self.private_key_path is None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole config file."""
 
     markets: Mapping[str, MarketPrefs] = field(default_factory=dict)
+    account: AccountPrefs = field(default_factory=AccountPrefs)
 
     def prefs(self, market: str) -> MarketPrefs:
         """Preferences of a market (defaults when the file has none)."""
@@ -118,18 +166,51 @@ def load_config(path: Path) -> Config:
     return parse_config(data, str(path))
 
 
-def parse_config(data: Mapping[str, Any], where: str) -> Config:
-    """Validate a decoded TOML document into a :class:`Config`."""
+def parse_config(data: Mapping[str, Any], where: str, base_dir: Path | None = None) -> Config:
+    """Validate a decoded TOML document into a :class:`Config`.
+
+    ``base_dir`` anchors relative paths of ``[account]`` (default: the directory of ``where``).
+    """
     markets: dict[str, MarketPrefs] = {}
+    account = AccountPrefs()
     for key, value in data.items():
-        if key not in MARKETS:
+        if key not in (*MARKETS, ACCOUNT):
             raise ConfigError(
-                f"{where}: unknown key {key!r} (expected tables: {', '.join(MARKETS)})"
+                f"{where}: unknown key {key!r} (expected tables: {', '.join(MARKETS)}, {ACCOUNT})"
             )
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: key {key!r} must be a table like [{key}]")
-        markets[key] = _parse_market(value, key, where)
-    return Config(markets=markets)
+        if key == ACCOUNT:
+            account = _parse_account(value, where, base_dir or Path(where).parent)
+        else:
+            markets[key] = _parse_market(value, key, where)
+    return Config(markets=markets, account=account)
+
+
+def _parse_account(table: Mapping[str, Any], where: str, base_dir: Path) -> AccountPrefs:
+    for key in table:
+        if key in _SECRET_KEYS:
+            # Never echo the value: it may be the secret itself.
+            raise ConfigError(
+                f"{where}: key '{ACCOUNT}.{key}' is not allowed: keys and secrets do not go in "
+                "the config; put them in a key file named by 'account.key_file' (chmod 600) "
+                "or in the environment"
+            )
+        if key not in _ACCOUNT_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key '{ACCOUNT}.{key}' (expected: {', '.join(_ACCOUNT_KEYS)})"
+            )
+    values: dict[str, str | None] = {}
+    for key in _ACCOUNT_KEYS:
+        value = table.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{where}: key '{ACCOUNT}.{key}' must be a non-empty path string")
+        values[key] = value.strip() if isinstance(value, str) else None
+    return AccountPrefs(
+        key_file=values["key_file"],
+        private_key_path=values["private_key_path"],
+        base_dir=base_dir,
+    )
 
 
 def _parse_market(table: Mapping[str, Any], market: str, where: str) -> MarketPrefs:
@@ -198,6 +279,15 @@ def dumps_config(config: Config) -> str:
         lines.append(f"watchlist = [{items}]")
         if prefs.selected is not None:
             lines.append(f"selected = {toml_string(prefs.selected)}")
+        lines.append("")
+    account = config.account
+    if not account.empty:
+        # Kept as written (relative paths stay relative to this file).
+        lines.append(f"[{ACCOUNT}]")
+        if account.key_file is not None:
+            lines.append(f"key_file = {toml_string(account.key_file)}")
+        if account.private_key_path is not None:
+            lines.append(f"private_key_path = {toml_string(account.private_key_path)}")
         lines.append("")
     return "\n".join(lines)
 

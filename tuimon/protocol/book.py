@@ -94,7 +94,7 @@ def _apply_side(
     levels: dict[Decimal, Decimal], prices: list[Decimal], updates: Iterable[Level]
 ) -> None:
     for price, qty in updates:
-        if qty == _ZERO:
+        if not qty:  # Decimal zero, however it was written ("0", "0.00000000")
             if levels.pop(price, None) is not None:
                 del prices[bisect_left(prices, price)]
         else:
@@ -250,8 +250,10 @@ class BookSync:
             if diff.first_id > book_id + 1:
                 return Verdict.GAP
         book = self.book
-        _apply_side(book._bids, book._bid_prices, diff.bids)
-        _apply_side(book._asks, book._ask_prices, diff.asks)
+        if diff.bids:  # one side of most diffs is empty: skip the call
+            _apply_side(book._bids, book._bid_prices, diff.bids)
+        if diff.asks:
+            _apply_side(book._asks, book._ask_prices, diff.asks)
         self.last_update_id = diff.final_id
         self._first_after_snapshot = False
         self.stats.applied += 1

@@ -107,7 +107,9 @@ class Store:
             return Verdict.STALE  # not watched (late frame after UNSUBSCRIBE)
         verdict = sync.on_diff(diff)
         if verdict is Verdict.APPLIED or verdict is Verdict.GAP:
-            self.mark(self._book_topics[diff.symbol])
+            self._dirty.add(self._book_topics[diff.symbol])  # mark(), inlined: per message
+            if self._waiters:
+                self._waiters.wake(self)
         return verdict
 
     def apply_snapshot(self, symbol: str, snapshot: DepthSnapshot) -> SnapshotVerdict:

@@ -74,6 +74,18 @@ class FeedLike(Protocol):
         ...
 
 
+class UserFeedLike(Protocol):
+    """What the app needs from :class:`tuimon.feeds.user.UserFeed` (tests pass fakes)."""
+
+    def start(self) -> object:
+        """Run the worker as a task on the current loop."""
+        ...
+
+    async def close(self) -> None:
+        """Stop the worker and close its socket."""
+        ...
+
+
 MAIN_ONLY_ACTIONS = frozenset(
     {
         "help",
@@ -151,6 +163,7 @@ class TuimonApp(App[None]):
         live: bool = True,
         rest_base: str = "",
         log_capture: CapturedLog | None = None,
+        user_feed: UserFeedLike | None = None,
     ) -> None:
         super().__init__(css_path=style_paths(), watch_css=False)
         self.log_capture = log_capture
@@ -158,6 +171,7 @@ class TuimonApp(App[None]):
         self.settings = settings
         self.store = store
         self.feed = feed
+        self.user_feed = user_feed
         self.clock: Clock = clock or SystemClock()
         self.live = live
         self.rest_base = rest_base
@@ -205,6 +219,9 @@ class TuimonApp(App[None]):
             self.run_worker(
                 self._run_feed(), name="feed", group="feed", exclusive=True, exit_on_error=False
             )
+        if self.live and self.user_feed is not None:
+            # Its own task: it reconnects and reconciles forever, and only writes the account.
+            self.user_feed.start()
         self.flush_frame()
 
     async def _run_feed(self) -> None:
@@ -269,6 +286,11 @@ class TuimonApp(App[None]):
                 await self.feed.close()
             except Exception:  # noqa: BLE001 - exiting anyway; say why in the log only
                 log.exception("closing the market feed")
+        if self.user_feed is not None:
+            try:
+                await self.user_feed.close()
+            except Exception:  # noqa: BLE001 - exiting anyway; say why in the log only
+                log.exception("closing the user-data feed")
         self.exit_message = message
         self.exit(return_code=code)
 

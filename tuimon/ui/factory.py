@@ -5,7 +5,7 @@ from __future__ import annotations
 from tuimon.clock import Clock, SystemClock
 from tuimon.config import Settings
 from tuimon.store import Store
-from tuimon.ui.app import FeedLike, TuimonApp
+from tuimon.ui.app import FeedLike, TuimonApp, UserFeedLike
 from tuimon.ui.logbridge import CapturedLog
 
 
@@ -18,6 +18,7 @@ def build_app(
     live: bool = True,
     rest_base: str = "",
     log_capture: CapturedLog | None = None,
+    user_feed: UserFeedLike | None = None,
 ) -> TuimonApp:
     """The monitor app over a Store.
 
@@ -31,6 +32,9 @@ def build_app(
         rest_base: shown in start-up messages ("loading symbols from ...").
         log_capture: where log records go while the UI owns the terminal; the health bar
             shows the latest warning.
+        user_feed: the user-data worker (API keys configured), started with the market feed
+            when ``live`` and closed on quit; it writes ``store.account`` only. None: the
+            account pane shows ``store.account`` as it is (tests seed it directly).
     """
     clock = clock or store.clock or SystemClock()
     app = TuimonApp(
@@ -41,6 +45,7 @@ def build_app(
         live=live,
         rest_base=rest_base,
         log_capture=log_capture,
+        user_feed=user_feed,
     )
     if not live:
         app.animation_level = "none"
