@@ -37,3 +37,28 @@ def test_symbol_search(snap_compare) -> None:
         await no_blink(pilot)
 
     assert snap_compare(sample_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+# The main snapshots above carry the sample account (orders, balances, fills); these show the
+# pane's other states.
+
+
+def test_account_empty(snap_compare) -> None:
+    """Keys work, nothing open: each section says so."""
+    assert snap_compare(sample_app(account="empty"), terminal_size=(100, 30), run_before=settle)
+
+
+def test_account_no_keys(snap_compare) -> None:
+    """No keys: market data as usual, the pane says how to add keys (short form at 80x24)."""
+    assert snap_compare(sample_app(account="none"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_account_auth_error(snap_compare) -> None:
+    """Keys refused: NOT LIVE and the one-line reason, nothing shown as live."""
+    assert snap_compare(sample_app(account="auth"), terminal_size=(120, 40), run_before=settle)
+
+
+def test_account_usdm_positions(snap_compare) -> None:
+    """USDⓈ-M: margin balances and positions with entry, mark and unrealized PnL."""
+    app = sample_app(market="usdm")
+    assert snap_compare(app, terminal_size=(160, 48), run_before=settle)

@@ -28,10 +28,21 @@ def sample_app(
     selected: str = "BTCUSDT",
     stale: bool = False,
     config_path: Path | None = None,
+    market: str = "spot",
+    account: str = "demo",
 ) -> TuimonApp:
-    """The real app over a seeded store (the same mutators the feed uses), frozen clock."""
+    """The real app over a seeded store (the same mutators the feed uses), frozen clock.
+
+    ``account``: one of :data:`tuimon.ui.sample.ACCOUNT_KINDS` (the sample account is built
+    through the AccountStore's own mutators).
+    """
     return build_sample_app(
-        watchlist=watchlist, selected=selected, stale=stale, config_path=config_path
+        watchlist=watchlist,
+        selected=selected,
+        stale=stale,
+        config_path=config_path,
+        market=market,
+        account=account,
     )
 
 
