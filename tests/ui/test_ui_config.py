@@ -113,3 +113,65 @@ def test_unwritable_config_is_a_clear_error(tmp_path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match="cannot write"):
         save_config(blocker / "config.toml", Config())
+
+
+# ----------------------------------------------------------------------------- [account]
+
+
+def test_account_paths_resolve_against_the_config_directory(tmp_path) -> None:
+    path = tmp_path / "conf" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        '[account]\nkey_file = "keys/binance.toml"\nprivate_key_path = "/abs/ed25519.pem"\n'
+    )
+    account = load_config(path).account
+    assert account.key_file_path == tmp_path / "conf" / "keys" / "binance.toml"
+    assert account.private_key_file == Path("/abs/ed25519.pem")
+    home = load_config(_write(tmp_path, '[account]\nkey_file = "~/k.toml"\n')).account
+    assert home.key_file_path == Path.home() / "k.toml"
+    assert load_config(_write(tmp_path, "")).account.key_file_path is None
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[account]\nkeyfile = 'x'\n", "unknown key 'account.keyfile'"),
+        ("[account]\nkey_file = 3\n", "key 'account.key_file' must be a non-empty path string"),
+        ("[account]\nkey_file = ''\n", "key 'account.key_file' must be a non-empty path string"),
+        ("account = 'x'\n", "key 'account' must be a table"),
+    ],
+)
+def test_account_table_is_strict(tmp_path, text, fragment) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert fragment in str(info.value) and str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["api_key", "api_secret", "private_key_passphrase"])
+def test_secrets_in_the_config_are_refused_without_echoing_them(tmp_path, key) -> None:
+    path = _write(tmp_path, f'[account]\n{key} = "s3cr3t-value-123"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert f"'account.{key}' is not allowed" in message and "key file" in message
+    assert "s3cr3t-value-123" not in message
+
+
+def test_account_table_survives_saving_prefs(tmp_path) -> None:
+    """The app rewrites the config on quit: the [account] table must come back as written."""
+    path = _write(tmp_path, '[spot]\nwatchlist = ["BTCUSDT"]\n\n[account]\nkey_file = "k.toml"\n')
+    config = load_config(path)
+    save_config(path, config.with_prefs("spot", MarketPrefs(("ETHUSDT",), "ETHUSDT")))
+    again = load_config(path)
+    assert again.account.key_file == "k.toml"  # still relative, still beside the config
+    assert again.account.key_file_path == tmp_path / "k.toml"
+    assert again.prefs("spot").watchlist == ("ETHUSDT",)
+    assert tomllib.loads(path.read_text())["account"] == {"key_file": "k.toml"}
