@@ -1,7 +1,10 @@
 """Write the README screenshots (SVG) from the real app over seeded data and a frozen clock.
 
 Usage: ``.venv/bin/python scripts/export_screenshots.py [OUT_DIR]`` (default ``screenshots/``).
-The same factory and sample data as the snapshot tests, so README and tests show the same app.
+The same factory and sample data as the snapshot tests, so README and tests show the same app:
+the sample market plus the sample demo account (open orders, balances, fills; positions on
+USDⓈ-M), built through the AccountStore's own mutators. No keys are involved, so none can
+appear in a screenshot (``tests/ui/test_ui_account_live.py`` checks that anyway).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("help", (100, 40), build_sample_app, _help),
     ("stale-disconnected", (120, 36), lambda: build_sample_app(stale=True), _nothing),
     ("symbol-search", (100, 30), build_sample_app, _search),
+    ("account-usdm", (160, 48), lambda: build_sample_app(market="usdm"), _nothing),
+    ("account-no-keys", (80, 24), lambda: build_sample_app(account="none"), _nothing),
 ]
 
 
