@@ -41,11 +41,15 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
         "help.svg",
         "stale-disconnected.svg",
         "symbol-search.svg",
+        "account-usdm.svg",
+        "account-no-keys.svg",
     }
     for path in written:
         text = path.read_text()
         assert text.startswith("<svg") and "tuimon" in text
     assert "DISCONNECTED" in (tmp_path / "stale-disconnected.svg").read_text()
+    assert "Positions" in (tmp_path / "account-usdm.svg").read_text()
+    assert "No&#160;API&#160;keys" in (tmp_path / "account-no-keys.svg").read_text()
 
 
 @pytest.mark.skipif(os.environ.get("TUIMON_WHEEL_TEST") != "1", reason="set TUIMON_WHEEL_TEST=1")
