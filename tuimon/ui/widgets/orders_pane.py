@@ -465,8 +465,11 @@ class OrdersPane(Widget, can_focus=True):
                 a, b = balance.free, balance.locked
             else:
                 a, b = balance.wallet, balance.cross_wallet
-            # One number of decimals per asset, so free and locked line up.
+            # One number of decimals per asset, so free and locked line up: as many as either
+            # needs, fewer while either would not fit.
             places = max(significant_places(a), significant_places(b))
+            while places and max(len(fmt_decimal(v, places)) for v in (a, b)) > AMOUNT_WIDTH:
+                places -= 1
             first.append((fmt_amount(a, AMOUNT_WIDTH, places), ""))
             second.append((fmt_amount(b, AMOUNT_WIDTH, places) if b else "0", "" if b else "muted"))
             value.append((DASH if worth is None else fmt_decimal(worth, 2), ""))
