@@ -200,7 +200,8 @@ async def test_search_arrows_and_escape() -> None:
 
 async def test_remove_selected(tmp_path) -> None:
     config = tmp_path / "config.toml"
-    app = sample_app(config_path=config, selected="ETHUSDT")
+    # No balances: nothing keeps ETHUSDT's ticker for the account pane (see test_ui_orders).
+    app = sample_app(config_path=config, selected="ETHUSDT", account="empty")
     seen: list = []
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await settle(pilot)

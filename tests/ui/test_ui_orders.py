@@ -321,3 +321,20 @@ async def test_connecting_account_shows_no_data_as_live() -> None:
         rows = [r.strip() for r in pane(app).row_texts()]
         assert "NOT LIVE" in rows[0]
         assert rows[1:] == ["connecting"]
+
+
+async def test_balance_and_position_symbols_are_streamed_beyond_the_watchlist() -> None:
+    """Values and marks need tickers: <ASSET>USDT of each balance, each position's symbol."""
+    app = app_for(market="usdm", watchlist=("XRPUSDT",), selected="XRPUSDT")
+    seen: list = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        watches = [m.watch for m in seen if isinstance(m, TuimonApp.WatchChanged)]
+        # BNB balance → BNBUSDT; positions → BTCUSDT, ETHUSDT; USDT is valued 1:1.
+        assert watches[-1].tickers == {"XRPUSDT", "BNBUSDT", "BTCUSDT", "ETHUSDT"}
+        assert app.main.grid.order == ["XRPUSDT"]  # the grid still shows the watchlist only
+        app.store.account.disable("keys gone")
+        app.flush_frame()
+        await pilot.pause()
+        watches = [m.watch for m in seen if isinstance(m, TuimonApp.WatchChanged)]
+        assert watches[-1].tickers == {"XRPUSDT"}

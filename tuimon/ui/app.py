@@ -38,11 +38,14 @@ from tuimon.ui.logbridge import CapturedLog
 from tuimon.ui.screens.help import HelpScreen
 from tuimon.ui.screens.main import MainScreen
 from tuimon.ui.screens.search import SearchScreen
+from tuimon.ui.widgets.orders_pane import QUOTE
 from tuimon.ui.widgets.ticker_grid import TickerGrid
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WATCH_COUNT = 20
+MAX_ACCOUNT_TICKERS = 50
+"""Extra tickers streamed for the account pane (balance values, position marks), at most."""
 FALLBACK_WATCHLIST = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT")
 
 
@@ -188,6 +191,7 @@ class TuimonApp(App[None]):
         self._quitting = False
         self._watchlist_edited = False
         self._last_watch: Watch | None = None
+        self._account_tickers: frozenset[str] = frozenset()
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
         selected = settings.selected if settings.selected in settings.watchlist else None
         if selected is None and settings.watchlist:
@@ -311,6 +315,8 @@ class TuimonApp(App[None]):
             self._pending = set()
         if topics.TICKERS in dirty and self.store.futures and self._mark_positions():
             dirty |= self.store.take_dirty()  # just the ACCOUNT mark the PnL update made
+        if topics.ACCOUNT in dirty or topics.SYMBOLS in dirty:
+            self._follow_account_tickers()
         now = self.clock.monotonic()
         capture = self.log_capture
         if capture is not None and capture.warnings != self._warnings_seen:
@@ -339,6 +345,27 @@ class TuimonApp(App[None]):
             if ticker is not None:
                 account.set_mark_price(symbol, ticker.close)
         return account.positions != before
+
+    def account_tickers(self) -> frozenset[str]:
+        """Tickers the account pane needs beyond the watchlist: ``<ASSET>USDT`` to value each
+        balance, and each position's symbol (its last price stands in for the mark price).
+
+        Only symbols the market lists, and at most :data:`MAX_ACCOUNT_TICKERS` (an account
+        with hundreds of dust assets must not flood the market connection).
+        """
+        account = self.store.account
+        if not account.enabled:
+            return frozenset()
+        known = self.store.symbols
+        wanted = {f"{asset}{QUOTE}" for asset in account.balances if asset != QUOTE}
+        wanted.update(position.symbol for position in account.positions.values())
+        return frozenset(sorted(s for s in wanted if s in known)[:MAX_ACCOUNT_TICKERS])
+
+    def _follow_account_tickers(self) -> None:
+        tickers = self.account_tickers()
+        if tickers != self._account_tickers:
+            self._account_tickers = tickers
+            self._apply_watch()
 
     # ------------------------------------------------------------------ state → panes, feed
 
@@ -373,10 +400,11 @@ class TuimonApp(App[None]):
             main.orders.set_symbol(self.symbol)
 
     def current_watch(self) -> Watch:
-        """What should be streamed now: tickers for all, book and klines for the selection."""
+        """What should be streamed now: tickers for the watchlist (and what the account pane
+        values with), book and klines for the selection."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
         return Watch(
-            tickers=frozenset(self.watchlist),
+            tickers=frozenset(self.watchlist) | self._account_tickers,
             books=selected,
             klines=selected,
             interval=self.interval,
