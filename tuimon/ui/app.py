@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import PurePath
 from typing import ClassVar, Protocol
 
 from textual.app import App
@@ -111,12 +112,12 @@ class TuimonApp(App[None]):
 
     TITLE = "tuimon"
     INTERVALS: ClassVar[tuple[str, ...]] = ("1m", "5m", "15m", "1h", "4h", "1d")
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (140, "-wide"),
     ]
     """Wide = the full grid fits beside a 60-column ladder."""
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (36, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     COMMANDS = App.COMMANDS | {SymbolCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -168,7 +169,8 @@ class TuimonApp(App[None]):
         log_capture: CapturedLog | None = None,
         user_feed: UserFeedLike | None = None,
     ) -> None:
-        super().__init__(css_path=style_paths(), watch_css=False)
+        css: list[str | PurePath] = [*style_paths()]
+        super().__init__(css_path=css, watch_css=False)
         self.log_capture = log_capture
         self._warnings_seen = 0
         self.settings = settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
@@ -18,6 +18,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tuimon.clock import Clock
 from tuimon.protocol.models import MiniTicker
@@ -30,6 +31,8 @@ from tuimon.ui.format import (
     fmt_decimal,
     sign_glyph,
 )
+
+Justify = Literal["left", "right"]
 
 FLASH_SECONDS = 0.6
 """How long a changed price stays highlighted."""
@@ -212,7 +215,7 @@ class TickerGrid(DataTable[Text]):
         self.sort_column = column
         self.sort_reverse = (spec.numeric if spec else False) if reverse is None else reverse
         for col in COLUMNS:
-            self.columns[col.key].label = self._label(col)
+            self.columns[ColumnKey(col.key)].label = self._label(col)
         self._order = []
         self._resort()
         self.refresh()
@@ -272,7 +275,7 @@ class TickerGrid(DataTable[Text]):
         for coordinate in changed:
             self.refresh_coordinate(coordinate)
 
-    def _cell(self, symbol: str, column: str) -> tuple[str, str, str]:
+    def _cell(self, symbol: str, column: str) -> tuple[str, str, Justify]:
         """(text, style kind, justify) of one cell from the store."""
         if column == "symbol":
             return symbol, "", "left"
