@@ -10,7 +10,6 @@ mutators the user-data worker uses (``set_connection``, ``reconcile`` with buffe
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,12 +21,10 @@ from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, Symb
 from tuimon.protocol.user_models import (
     AccountSnapshot,
     Balance,
-    FuturesAccountUpdate,
     MarginBalance,
     Order,
     OrderUpdate,
     Position,
-    SpotBalances,
 )
 from tuimon.store import Store
 from tuimon.ui.format import INTERVAL_MS
@@ -281,10 +278,36 @@ def _trade(order: Order, last_qty: str, trade_id: int) -> OrderUpdate:
     )
 
 
+# symbol, order id, side, price, quantity, executed, age (ms), spot type (usdm: LIMIT)
+_SAMPLE_ORDERS = (
+    ("BTCUSDT", 4_100_001, "BUY", "96500.00", "0.01500", "0.00500", 3 * _MIN + 12_000, "LIMIT"),
+    ("ETHUSDT", 4_100_002, "BUY", "3350.00", "0.5000", "0", 12 * _MIN, "LIMIT"),
+    ("SOLUSDT", 4_100_003, "SELL", "195.00", "12.500", "0", 125 * _MIN, "LIMIT_MAKER"),
+    ("BTCUSDT", 4_100_004, "SELL", "98000.00", "0.02000", "0", 45_000, "LIMIT"),
+    ("XRPUSDT", 4_100_005, "BUY", "2.2500", "800.0", "0", 26 * 60 * _MIN, "LIMIT"),
+)
+# asset, free, locked (one unknown to the tickers: BETH has no BETHUSDT, so no value)
+_SPOT_BALANCES = (
+    ("USDT", "12345.67", "1447.50"),
+    ("BTC", "0.41230000", "0.02000000"),
+    ("ETH", "3.50000000", "0"),
+    ("BNB", "12.30400000", "0"),
+    ("SOL", "27.50000000", "12.50000000"),
+    ("DOGE", "1500.00000000", "0"),
+    ("BETH", "0.05000000", "0"),
+)
+# symbol, signed amount, entry, mark, unrealized PnL (= amount × (mark − entry))
+_POSITIONS = (
+    ("BTCUSDT", "0.050", "95100.0", "96822.37", "86.12"),
+    ("ETHUSDT", "-1.200", "3450.00", "3408.17", "50.20"),
+)
+
+
 def fill_account(store: Store, clock: Clock, kind: str = "demo") -> None:
     """Put a sample account (see :data:`ACCOUNT_KINDS`) in ``store.account``."""
     account = store.account
     market = store.market
+    futures = store.futures
     if kind == "none":
         from tuimon.feeds.credentials import NO_KEYS_HELP
 
@@ -299,117 +322,94 @@ def fill_account(store: Store, clock: Clock, kind: str = "demo") -> None:
     now = clock.wall_ms()
     account.set_connection(True, "subscribing")
     if kind == "empty":
-        balances: tuple[Balance | MarginBalance, ...] = ()
-        account.reconcile(AccountSnapshot(market, (), balances, now, () if store.futures else None))
+        nothing: tuple[Balance | MarginBalance, ...] = ()
+        account.reconcile(AccountSnapshot(market, (), nothing, now, () if futures else None))
         account.set_live("live")
         return
-    futures = store.futures
-    o = functools.partial(_order, market)
-    orders = (
-        o(
-            "BTCUSDT",
-            4_100_001,
-            "BUY",
-            "96500.00",
-            "0.01500",
-            executed="0.00500",
-            created=now - 3 * _MIN - 12_000,
-            updated=now - 2 * _MIN,
-        ),
-        o("ETHUSDT", 4_100_002, "BUY", "3350.00", "0.5000", created=now - 12 * _MIN),
-        o(
-            "SOLUSDT",
-            4_100_003,
-            "SELL",
-            "195.00",
-            "12.500",
-            created=now - 125 * _MIN,
-            type_="LIMIT" if futures else "LIMIT_MAKER",
-        ),
-        o("BTCUSDT", 4_100_004, "SELL", "98000.00", "0.02000", created=now - 45_000),
-        o("XRPUSDT", 4_100_005, "BUY", "2.2500", "800.0", created=now - 26 * 60 * _MIN),
-    )
+
+    def order(
+        symbol: str,
+        order_id: int,
+        side: str,
+        price: str,
+        qty: str,
+        executed: str,
+        age: int,
+        type_: str = "LIMIT",
+        updated_ago: int | None = None,
+    ) -> Order:
+        updated = now - (age if updated_ago is None else updated_ago)
+        return _order(
+            market,
+            symbol,
+            order_id,
+            side,
+            price,
+            qty,
+            executed=executed,
+            type_="LIMIT" if futures else type_,
+            created=now - age,
+            updated=updated,
+        )
+
+    orders = tuple(order(*row) for row in _SAMPLE_ORDERS)
+    balances: tuple[Balance | MarginBalance, ...]
     if futures:
-        margin = (
+        balances = (
             MarginBalance("USDT", Decimal("25000.00"), Decimal("25000.00"), now - _MIN),
             MarginBalance("BNB", Decimal("2.000"), Decimal("2.000"), now - _MIN),
         )
-        positions = (
+        positions = tuple(
             Position(
-                "BTCUSDT",
+                symbol,
                 "BOTH",
-                Decimal("0.050"),
-                Decimal("95100.0"),
+                Decimal(amount),
+                Decimal(entry),
                 None,
-                Decimal("96822.37"),
-                Decimal("86.12"),
+                Decimal(mark),
+                Decimal(pnl),
                 "cross",
                 now - 5 * _MIN,
-            ),
-            Position(
-                "ETHUSDT",
-                "BOTH",
-                Decimal("-1.200"),
-                Decimal("3450.00"),
-                None,
-                Decimal("3408.17"),
-                Decimal("50.20"),
-                "cross",
-                now - 5 * _MIN,
-            ),
+            )
+            for symbol, amount, entry, mark, pnl in _POSITIONS
         )
-        snapshot = AccountSnapshot(market, orders, margin, 0, positions, now - 2 * _MIN)
+        snapshot = AccountSnapshot(market, orders, balances, 0, positions, now - 2 * _MIN)
     else:
-        spot = (
-            ("USDT", "12345.67", "1447.50"),
-            ("BTC", "0.41230000", "0.02000000"),
-            ("ETH", "3.50000000", "0"),
-            ("BNB", "12.30400000", "0"),
-            ("SOL", "27.50000000", "12.50000000"),
-            ("DOGE", "1500.00000000", "0"),
-            ("BETH", "0.05000000", "0"),
+        balances = tuple(
+            Balance(asset, Decimal(free), Decimal(locked), now - 10 * _MIN)
+            for asset, free, locked in _SPOT_BALANCES
         )
-        bal = tuple(Balance(a, Decimal(f), Decimal(lk), now - 10 * _MIN) for a, f, lk in spot)
-        snapshot = AccountSnapshot(market, orders, bal, now - 10 * _MIN, None, now - 2 * _MIN)
-    # Buffered while the REST snapshot loaded: an order that filled (it leaves the open list)
-    # and a partial fill of the BTC bid, both newer than the snapshot.
-    filled = o(
-        "ETHUSDT",
-        4_099_990,
-        "SELL",
-        "3420.00",
-        "0.2500",
-        executed="0.2500",
-        created=now - 30 * _MIN,
-        updated=now - 90_000,
+        snapshot = AccountSnapshot(market, orders, balances, now - 10 * _MIN, None, now - 2 * _MIN)
+    # Buffered while the REST snapshot loaded, both newer than it: an order that filled (it
+    # never reaches the open list) and a partial fill of the BTC bid.
+    filled = order(
+        "ETHUSDT", 4_099_990, "SELL", "3420.00", "0.2500", "0.2500", 30 * _MIN, updated_ago=90_000
     )
-    partial = o(
+    partial = order(
         "BTCUSDT",
         4_100_001,
         "BUY",
         "96500.00",
         "0.01500",
-        executed="0.00750",
-        created=now - 3 * _MIN - 12_000,
-        updated=now - 60_000,
+        "0.00750",
+        3 * _MIN + 12_000,
+        updated_ago=_MIN,
     )
-    buffered: list[OrderUpdate | SpotBalances | FuturesAccountUpdate] = [
-        _trade(filled, "0.2500", 77_001),
-        _trade(partial, "0.00250", 77_002),
-    ]
-    account.reconcile(snapshot, buffered)
+    account.reconcile(
+        snapshot, [_trade(filled, "0.2500", 77_001), _trade(partial, "0.00250", 77_002)]
+    )
     account.set_live("live")
     # Then live: the SOL offer fills in part.
-    sol = o(
+    sol = order(
         "SOLUSDT",
         4_100_003,
         "SELL",
         "195.00",
         "12.500",
-        executed="4.000",
-        created=now - 125 * _MIN,
-        updated=now - 20_000,
-        type_="LIMIT" if futures else "LIMIT_MAKER",
+        "4.000",
+        125 * _MIN,
+        "LIMIT_MAKER",
+        updated_ago=20_000,
     )
     account.apply(_trade(sol, "4.000", 77_003))
 

@@ -503,7 +503,7 @@ class OrdersPane(Widget, can_focus=True):
                 Column("Side", side, right=False),
                 Column("Price", price),
                 Column("Qty", qty, drop=3),
-                Column("Time", when, drop=4),
+                Column("UTC", when, drop=4),  # exchange times, like the health bar clock
             ],
             "none yet",
             len(everything),
