@@ -116,7 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EndpointError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
+        from tuimon.config import ConfigError, config_path, load_config
         from tuimon.headless import SnapshotRequest, run
+
+        account = None
+        if args.private and not args.demo:
+            try:
+                account = load_config(config_path()).account
+            except ConfigError as exc:
+                parser.exit(2, f"{parser.prog}: {exc}\n")
 
         return run(
             SnapshotRequest(
@@ -128,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 demo=args.demo,
                 seed=args.seed,
                 private=args.private,
+                key_file=account.key_file_path if account else None,
+                private_key_path=account.private_key_file if account else None,
             )
         )
     from tuimon.ui.launch import run_monitor  # imports Textual

@@ -11,6 +11,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
@@ -50,6 +51,10 @@ class SnapshotRequest:
     """Also run the user-data worker and report the account (needs API keys, or --demo)."""
     env: Mapping[str, str] | None = None
     """Where API keys are read from (None: the process environment)."""
+    key_file: Path | None = None
+    """The config's ``[account] key_file`` (used when the environment names no keys)."""
+    private_key_path: Path | None = None
+    """The config's ``[account] private_key_path``."""
 
 
 def check_interval(market: Market, interval: str) -> str:
@@ -88,7 +93,11 @@ def _credentials(request: SnapshotRequest) -> Credentials:
 
         env = DEMO_ENV
     try:
-        credentials = load_credentials(env)
+        credentials = load_credentials(
+            env,
+            key_file=None if request.demo else request.key_file,
+            private_key_path=None if request.demo else request.private_key_path,
+        )
     except CredentialsError as exc:
         raise UsageError(str(exc)) from None
     if credentials is None:

@@ -12,7 +12,7 @@ from private_helpers import WAIT, normalized
 
 from tuimon.headless import SnapshotRequest, market_session, snapshot_json
 from tuimon.protocol.endpoints import Market, resolve_endpoints
-from tuimon.sim import SimServer
+from tuimon.sim import SimServer, SimThread
 from tuimon.sim.private import DEMO_ENV
 from tuimon.store.account import account_json
 
@@ -121,3 +121,41 @@ def test_private_without_keys_is_a_usage_error():
     assert done.returncode == 2
     assert "BINANCE_API_KEY" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_private_keys_from_the_config_key_file(tmp_path):
+    """`[account] key_file` in the config is honoured by the headless command too."""
+    secret = DEMO_ENV["BINANCE_API_SECRET"]
+    keys = tmp_path / "keys.toml"
+    keys.write_text(f'api_key = "{DEMO_ENV["BINANCE_API_KEY"]}"\napi_secret = "{secret}"\n')
+    keys.chmod(0o600)
+    config = tmp_path / "config.toml"
+    config.write_text('[account]\nkey_file = "keys.toml"\n')
+    env = {"PATH": "/usr/bin:/bin", "TUIMON_CONFIG": str(config)}
+    with SimThread(market="spot", seed=3) as sim:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tuimon",
+                "snapshot",
+                "BTCUSDT",
+                "--private",
+                "--seconds",
+                "1",
+                "--rest-url",
+                sim.rest_url,
+                "--stream-url",
+                sim.stream_url,
+                "--ws-api-url",
+                sim.ws_api_url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+        )
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["account"]["live"] is True
+    assert secret not in done.stdout + done.stderr
