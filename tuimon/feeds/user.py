@@ -214,8 +214,11 @@ class SignedRestClient(RestClient):
             await self._pace(weight)
             if signed:
                 # A fresh timestamp (and so a fresh signature) for every attempt.
-                stamped = {**params, "recvWindow": self.recv_window,
-                           "timestamp": self.time.now_ms()}
+                stamped = {
+                    **params,
+                    "recvWindow": self.recv_window,
+                    "timestamp": self.time.now_ms(),
+                }
                 query = signed_query(self.credentials.signer, stamped)
             else:
                 query = rest_payload(params)
@@ -589,8 +592,9 @@ class UserFeed:
     def _ingest(self, raw: bytes) -> None:
         frame = parse_user_frame(raw)
         if isinstance(frame, WsApiReply):
-            future = self._pending.get(frame.request_id) if isinstance(
-                frame.request_id, int) else None
+            future = (
+                self._pending.get(frame.request_id) if isinstance(frame.request_id, int) else None
+            )
             if future is not None and not future.done():
                 future.set_result(frame)
             elif not frame.ok:
@@ -653,9 +657,7 @@ class UserFeed:
         if self.market is Market.SPOT:
             orders_body, account_body = await asyncio.gather(
                 self._rest(rest.signed("GET", "/api/v3/openOrders", weight=80)),
-                self._rest(
-                    rest.signed("GET", "/api/v3/account", {"omitZeroBalances": "true"}, 20)
-                ),
+                self._rest(rest.signed("GET", "/api/v3/account", {"omitZeroBalances": "true"}, 20)),
             )
             update_ms, balances = parse_spot_account(account_body)
             return AccountSnapshot(

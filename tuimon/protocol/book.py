@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -264,9 +264,3 @@ class BookSync:
         self.stats.gaps += 1
         self.invalidate()
         self._buffer.append(diff)
-
-
-def iter_levels(levels: Iterable[Level]) -> Iterator[list[str]]:
-    """Levels as ``[price, qty]`` decimal strings, the exchange's own wire form."""
-    for price, qty in levels:
-        yield [str(price), str(qty)]

@@ -59,16 +59,6 @@ def kline_stream(symbol: str, interval: str) -> str:
     return f"{stream_symbol(symbol)}@kline_{interval}"
 
 
-def agg_trade_stream(symbol: str) -> str:
-    """Aggregate trades."""
-    return f"{stream_symbol(symbol)}@aggTrade"
-
-
-def book_ticker_stream(symbol: str) -> str:
-    """Best bid/ask in real time."""
-    return f"{stream_symbol(symbol)}@bookTicker"
-
-
 _PUBLIC_KINDS = ("@depth", "@bookticker", "@rpidepth")
 
 

@@ -254,9 +254,7 @@ def _account_update(d: dict[str, Any]) -> FuturesAccountUpdate:
         transaction_time=transaction_time,
         reason=_text(a.get("m"), "a.m"),
         balances=tuple(_margin_balance(b, transaction_time) for b in _list(a.get("B", []), "B")),
-        positions=tuple(
-            _futures_position(p, transaction_time) for p in _list(a.get("P", []), "P")
-        ),
+        positions=tuple(_futures_position(p, transaction_time) for p in _list(a.get("P", []), "P")),
     )
 
 

@@ -118,12 +118,6 @@ class Store:
         self.mark(topics.book_topic(symbol))
         return verdict
 
-    def invalidate_books(self) -> None:
-        """Every book must be rebuilt (after a reconnect)."""
-        for symbol, sync in self.books.items():
-            sync.invalidate()
-            self.mark(topics.book_topic(symbol))
-
     def book_freshness(self, symbol: str, max_silence: float = 5.0) -> str:
         """``live``, ``syncing`` (no vouched book yet), ``silent`` (no frame for max_silence s on
         the book's connection) or ``disconnected``. Only ``live`` may be shown as live."""
