@@ -377,11 +377,17 @@ def _rest(what: str, build: Callable[[], T]) -> T:
         raise PayloadError(f"{what}: {reason_of(exc)}") from None
 
 
-def _spot_rest_order(r: Any) -> Order:
+def _rest_order(r: Any, market: str) -> Order:
+    """An open order from spot ``/api/v3/openOrders`` or USDⓈ-M ``/fapi/v1/openOrders``.
+
+    The two differ only in the cumulative quote key and the futures-only position fields.
+    """
     r = _obj(r, "order")
+    futures = market != "spot"
+    cum_quote_key = "cumQuote" if futures else "cummulativeQuoteQty"
     created = expect_int(r["time"], "time")
     return Order(
-        market="spot",
+        market=market,
         symbol=expect_name(r["symbol"], "symbol"),
         order_id=expect_int(r["orderId"], "orderId"),
         client_order_id=_text(r.get("clientOrderId"), "clientOrderId"),
@@ -392,41 +398,18 @@ def _spot_rest_order(r: Any) -> Order:
         stop_price=_opt_num(r.get("stopPrice"), "stopPrice") or _ZERO,
         orig_qty=_num(r["origQty"], "origQty"),
         executed_qty=_num(r["executedQty"], "executedQty"),
-        cum_quote=_opt_num(r.get("cummulativeQuoteQty"), "cummulativeQuoteQty") or _ZERO,
+        cum_quote=_opt_num(r.get(cum_quote_key), cum_quote_key) or _ZERO,
         status=expect_name(r["status"], "status"),
         created_ms=created,
         update_ms=expect_int(r.get("updateTime", created), "updateTime"),
-    )
-
-
-def _futures_rest_order(r: Any) -> Order:
-    r = _obj(r, "order")
-    created = expect_int(r["time"], "time")
-    return Order(
-        market="usdm",
-        symbol=expect_name(r["symbol"], "symbol"),
-        order_id=expect_int(r["orderId"], "orderId"),
-        client_order_id=_text(r.get("clientOrderId"), "clientOrderId"),
-        side=expect_name(r["side"], "side"),
-        type=expect_name(r["type"], "type"),
-        time_in_force=_text(r.get("timeInForce"), "timeInForce"),
-        price=_num(r["price"], "price"),
-        stop_price=_opt_num(r.get("stopPrice"), "stopPrice") or _ZERO,
-        orig_qty=_num(r["origQty"], "origQty"),
-        executed_qty=_num(r["executedQty"], "executedQty"),
-        cum_quote=_opt_num(r.get("cumQuote"), "cumQuote") or _ZERO,
-        status=expect_name(r["status"], "status"),
-        created_ms=created,
-        update_ms=expect_int(r.get("updateTime", created), "updateTime"),
-        position_side=_text(r.get("positionSide"), "positionSide"),
-        reduce_only=r.get("reduceOnly") is True,
+        position_side=_text(r.get("positionSide"), "positionSide") if futures else "",
+        reduce_only=futures and r.get("reduceOnly") is True,
     )
 
 
 def parse_open_orders(body: Any, market: str) -> tuple[Order, ...]:
     """``GET /api/v3/openOrders`` or ``/fapi/v1/openOrders`` → open orders."""
-    row = _spot_rest_order if market == "spot" else _futures_rest_order
-    return _rest("openOrders", lambda: tuple(row(r) for r in _list(body, "body")))
+    return _rest("openOrders", lambda: tuple(_rest_order(r, market) for r in _list(body, "body")))
 
 
 def parse_spot_account(body: Any) -> tuple[int, tuple[Balance, ...]]:
