@@ -15,17 +15,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widget import Widget
-
 from tuimon.protocol.models import Level
 from tuimon.store import Store, topics
 from tuimon.ui.format import decimals_of, fmt_decimal, fmt_qty, quantize
-from tuimon.ui.widgets.rows import changed_span as _changed_span
-from tuimon.ui.widgets.rows import style_code as _code
+from tuimon.ui.widgets.rows import CachedRowsWidget
 
 STATE_TEXT = {
     "live": "● live",
@@ -70,7 +63,7 @@ def cumulative(levels: list[Level]) -> list[Decimal]:
     return out
 
 
-class DepthLadder(Widget, can_focus=True):
+class DepthLadder(CachedRowsWidget, can_focus=True):
     """Order book ladder for one symbol, read from the Store at frame rate."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -89,6 +82,7 @@ class DepthLadder(Widget, can_focus=True):
     DepthLadder { height: 1fr; }
     """
 
+    COMPONENT_PREFIX = "depth-ladder"
     SIZE_WIDTH = 10
     CUM_WIDTH = 10
 
@@ -97,10 +91,6 @@ class DepthLadder(Widget, can_focus=True):
         self.store = store
         self.symbol: str | None = None
         self.freshness = "syncing"
-        self._keys: list[RowKey] = []
-        self._strips: list[Strip] = []
-        self._cells: list[tuple[str, str]] = []
-        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -129,90 +119,7 @@ class DepthLadder(Widget, can_focus=True):
             return
         self._rebuild(repaint_all=state_changed or force)
 
-    def row_texts(self) -> list[str]:
-        """Plain text of every row (tests and debugging)."""
-        return [strip.text for strip in self._strips]
-
-    # ------------------------------------------------------------------ rendering
-
-    def notify_style_update(self) -> None:
-        """Styles changed (a ``-stale`` class, a theme): rebuild rows with the new colours."""
-        super().notify_style_update()
-        self._styles = {}
-        if self.is_mounted:
-            # Component styles settle after this node's own: rebuild once they have.
-            self.call_after_refresh(self._restyle)
-
-    def _restyle(self) -> None:
-        self._styles = {}
-        self._rebuild(repaint_all=True)
-
-    def on_resize(self) -> None:
-        """Row count follows the height."""
-        self._rebuild(repaint_all=True)
-
-    def render_line(self, y: int) -> Strip:
-        """One cached row."""
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
-
-    def _rebuild(self, *, repaint_all: bool) -> None:
-        width, height = self.size
-        if width <= 0 or height <= 0:
-            return
-        rows = self._rows(width, height)
-        if len(rows) != len(self._keys) or repaint_all:
-            self._keys = [key for key, _ in rows]
-            built = [self._build(spans, width) for _, spans in rows]
-            self._strips = [strip for strip, _ in built]
-            self._cells = [cells for _, cells in built]
-            self.refresh()
-            return
-        for y, (key, spans) in enumerate(rows):
-            if self._keys[y] == key:
-                continue
-            self._keys[y] = key
-            strip, cells = self._build(spans, width)
-            x0, x1 = _changed_span(self._cells[y], cells)
-            self._strips[y] = strip
-            self._cells[y] = cells
-            if x1 > x0:
-                # Just the changed cells of this row (Textual writes the row up to x1, so an
-                # unchanged tail such as a long bar costs nothing on the wire).
-                self.refresh(Region(x0, y, x1 - x0, 1))
-
-    def _build(self, spans: list[tuple[str, str]], width: int) -> tuple[Strip, tuple[str, str]]:
-        """The row's Strip (adjacent spans of one style merged: fewer escape sequences) and
-        its cells as (text, style code per cell) for diffing."""
-        merged: list[list[str]] = []
-        for text, kind in spans:
-            if not text:
-                continue
-            if merged and merged[-1][1] == kind:
-                merged[-1][0] += text
-            else:
-                merged.append([text, kind])
-        segments = [Segment(text, self._style(kind)) for text, kind in merged]
-        strip = Strip(segments).adjust_cell_length(width, self._style("")).crop(0, width)
-        plain = "".join(text for text, _ in merged)
-        codes = "".join(_code(kind) * len(text) for text, kind in merged)
-        return strip, (plain.ljust(width)[:width], codes.ljust(width)[:width])
-
-    def _style(self, kind: str) -> Style:
-        # Resolving a style walks the DOM; the cache lives until the styles change.
-        # Full (not partial) component styles: translucent theme colours such as
-        # "$error 45%" are blended over the widget's background here.
-        style = self._styles.get(kind)
-        if style is None:
-            if kind:
-                style = self.get_component_rich_style(f"depth-ladder--{kind}")
-            else:
-                style = self.rich_style
-            self._styles[kind] = style
-        return style
-
-    def _rows(self, width: int, height: int) -> list[tuple[RowKey, list[tuple[str, str]]]]:
+    def row_items(self, width: int, height: int) -> list[tuple[RowKey, list[tuple[str, str]]]]:
         """Every row as (cache key, [(text, style kind), ...])."""
         store = self.store
         symbol = self.symbol

@@ -29,12 +29,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widget import Widget
-
 from tuimon.clock import Clock
 from tuimon.feeds.credentials import NO_KEYS_HELP
 from tuimon.protocol.user_models import Balance, MarginBalance, Order, Position
@@ -50,7 +44,7 @@ from tuimon.ui.format import (
     fmt_signed,
     significant_places,
 )
-from tuimon.ui.widgets.rows import changed_span, style_code
+from tuimon.ui.widgets.rows import CachedRowsWidget
 
 QUOTE = "USDT"
 """Balances are valued in this asset: ``total × <ASSET>USDT`` last price, USDT itself 1:1."""
@@ -188,7 +182,7 @@ def wrap(text: str, width: int, max_lines: int) -> list[str]:
     return lines
 
 
-class OrdersPane(Widget, can_focus=True):
+class OrdersPane(CachedRowsWidget, can_focus=True):
     """The account of the current market, read from ``store.account`` at frame rate."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -208,6 +202,8 @@ class OrdersPane(Widget, can_focus=True):
     OrdersPane { height: 1fr; }
     """
 
+    COMPONENT_PREFIX = "orders-pane"
+
     def __init__(self, store: Store, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store
@@ -215,13 +211,7 @@ class OrdersPane(Widget, can_focus=True):
         self.symbol: str | None = None
         self.state = ""
         """``live``, ``stale`` (enabled, not live) or ``off``: also the CSS class."""
-        self.rebuilds = 0
-        """Row rebuilds so far (tests check the pane stays idle without account changes)."""
         self._second = -1
-        self._rows: list[Row] = []
-        self._strips: list[Strip] = []
-        self._cells: list[tuple[str, str]] = []
-        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -249,83 +239,13 @@ class OrdersPane(Widget, can_focus=True):
         self._second = second
         self._rebuild(repaint_all=state_changed or force)
 
-    def row_texts(self) -> list[str]:
-        """Plain text of every row (tests and debugging)."""
-        return [strip.text for strip in self._strips]
+    def can_build(self) -> bool:
+        """Nothing to draw before the first flush has decided the state."""
+        return bool(self.state)
 
-    # ------------------------------------------------------------------ rendering
-
-    def notify_style_update(self) -> None:
-        """Styles changed (``-stale``, a theme): rebuild rows with the new colours."""
-        super().notify_style_update()
-        self._styles = {}
-        if self.is_mounted:
-            # Component styles settle after this node's own: rebuild once they have.
-            self.call_after_refresh(self._restyle)
-
-    def _restyle(self) -> None:
-        self._styles = {}
-        self._rebuild(repaint_all=True)
-
-    def on_resize(self) -> None:
-        """Rows follow the size."""
-        self._rebuild(repaint_all=True)
-
-    def render_line(self, y: int) -> Strip:
-        """One cached row."""
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
-
-    def _rebuild(self, *, repaint_all: bool) -> None:
-        width, height = self.size
-        if width <= 0 or height <= 0 or not self.state:
-            return
-        self.rebuilds += 1
-        rows = self.rows(width, height)
-        if len(rows) != len(self._rows) or repaint_all:
-            self._rows = rows
-            built = [self._build(row, width) for row in rows]
-            self._strips = [strip for strip, _ in built]
-            self._cells = [cells for _, cells in built]
-            self.refresh()
-            return
-        for y, row in enumerate(rows):
-            if self._rows[y] == row:
-                continue
-            self._rows[y] = row
-            strip, cells = self._build(row, width)
-            x0, x1 = changed_span(self._cells[y], cells)
-            self._strips[y] = strip
-            self._cells[y] = cells
-            if x1 > x0:
-                self.refresh(Region(x0, y, x1 - x0, 1))
-
-    def _build(self, row: Row, width: int) -> tuple[Strip, tuple[str, str]]:
-        merged: list[list[str]] = []
-        for text, kind in row:
-            if not text:
-                continue
-            if merged and merged[-1][1] == kind:
-                merged[-1][0] += text
-            else:
-                merged.append([text, kind])
-        segments = [Segment(text, self._style(kind)) for text, kind in merged]
-        strip = Strip(segments).adjust_cell_length(width, self._style("")).crop(0, width)
-        plain = "".join(text for text, _ in merged)
-        codes = "".join(style_code(kind) * len(text) for text, kind in merged)
-        return strip, (plain.ljust(width)[:width], codes.ljust(width)[:width])
-
-    def _style(self, kind: str) -> Style:
-        # Resolving a style walks the DOM; the cache lives until the styles change.
-        style = self._styles.get(kind)
-        if style is None:
-            if kind:
-                style = self.get_component_rich_style(f"orders-pane--{kind}")
-            else:
-                style = self.rich_style
-            self._styles[kind] = style
-        return style
+    def row_items(self, width: int, height: int) -> list[tuple[object, Row]]:
+        """Rows keyed by their own spans (cheap to compare: a few dozen short strings)."""
+        return [(row, row) for row in self.rows(width, height)]
 
     # ------------------------------------------------------------------ content
 
