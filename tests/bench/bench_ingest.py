@@ -5,11 +5,14 @@ Run: .venv/bin/python tests/bench/bench_ingest.py [--symbols 20] [--seconds 20]
 1. Record: the real MarketFeed watches N symbols (miniTicker, depth@100ms, kline_1m) on the
    simulator, running 5x faster than real time, and every raw frame it receives is recorded,
    together with each book's state at the start of the recording.
-2. Replay: a separate process sends the recorded frames as fast as the socket takes them.
+2. Replay: a separate process writes the recorded frames, serialised once, to each client's
+   socket in one go (so the producer is not what is measured):
    - bare:   websockets recv(decode=False) + orjson.loads, nothing else;
    - tuimon: the real StreamConnection -> MarketFeed.ingest -> Store path, books preloaded with
-     the recorded starting state so every diff is sequence-checked and applied.
-Prints messages/s of both and their ratio (target >= 0.7), then the book-apply figures.
+     the recorded starting state so every diff is sequence-checked and applied;
+   - and, to show where the time goes, tuimon's transport with a no-op handler and websockets'
+     recv() alone.
+Prints messages/s side by side and the ratio (target >= 0.7), then the book-apply figures.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import websockets
 
+from tuimon.feeds import wire
 from tuimon.feeds.connection import ConnectionConfig
 from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
 from tuimon.feeds.rest import RestClient
@@ -92,7 +97,7 @@ def start_replay(frames: list[bytes]) -> tuple[subprocess.Popen[bytes], int, Pat
     return proc, port, tmp
 
 
-async def bare(port: int) -> tuple[int, float]:
+async def bare(port: int, loads: Callable[[bytes], object] = orjson.loads) -> tuple[int, float]:
     count = 0
     async with websockets.connect(
         f"ws://127.0.0.1:{port}/stream",
@@ -104,11 +109,31 @@ async def bare(port: int) -> tuple[int, float]:
         start = time.perf_counter()
         try:
             while True:
-                orjson.loads(await ws.recv(decode=False))
+                loads(await ws.recv(decode=False))
                 count += 1
         except websockets.ConnectionClosed:
             pass
         return count, time.perf_counter() - start
+
+
+async def wire_only(port: int, expected: int) -> tuple[int, float]:
+    """tuimon's transport with a no-op handler: where the time goes, transport vs ingest."""
+    count = 0
+    times: list[float] = []
+    done = asyncio.get_running_loop().create_future()
+
+    def on_message(raw: bytes) -> None:
+        nonlocal count
+        if not count:
+            times.append(time.perf_counter())
+        count += 1
+        if count == expected:
+            done.set_result(time.perf_counter())
+
+    conn = await wire.connect(f"ws://127.0.0.1:{port}/stream", on_message)
+    end = await asyncio.wait_for(done, 120)
+    await conn.close()
+    return count, end - times[0]
 
 
 async def tuimon_path(
@@ -181,9 +206,13 @@ async def main() -> None:
     proc, port, tmp = start_replay(frames)
     try:
         results = []
-        for label in ("bare", "tuimon") * 3:
+        for label in ("bare", "tuimon", "wire", "recv") * 3:
             if label == "bare":
                 count, elapsed = await bare(port)
+            elif label == "recv":
+                count, elapsed = await bare(port, loads=len)
+            elif label == "wire":
+                count, elapsed = await wire_only(port, len(frames))
             else:
                 count, elapsed = await tuimon_path(port, len(frames), list(starts), starts)
             results.append((label, count, elapsed))
@@ -199,6 +228,8 @@ async def main() -> None:
     for label, text in (
         ("bare", "bare websockets + orjson.loads"),
         ("tuimon", "tuimon worker -> Store"),
+        ("wire", "  of which: transport alone"),
+        ("recv", "bare websockets recv() alone"),
     ):
         print(f"{text:<34}{best[label]:>12,.0f}{1e6 / best[label]:>10.2f}")
     print(f"{'ratio tuimon / bare':<34}{best['tuimon'] / best['bare']:>12.2f}   (target >= 0.70)")
