@@ -22,7 +22,12 @@ from tuimon.feeds import wire
 from tuimon.feeds.backoff import Backoff
 from tuimon.protocol.endpoints import Endpoints, Route
 from tuimon.protocol.models import ControlReply
-from tuimon.protocol.streams import MAX_PARAMS_PER_FRAME, combined_url, control_frame
+from tuimon.protocol.streams import (
+    CONTROL_RATE,
+    MAX_PARAMS_PER_FRAME,
+    combined_url,
+    control_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,8 @@ class ConnectionConfig:
 
     silence_timeout: float = 15.0
     max_lifetime: float = 23.5 * 3600
-    control_rate: float = 3.0
+    control_rate: float | None = None
+    """Control messages per second we send; None: the market's budget (streams.CONTROL_RATE)."""
     open_timeout: float = 10.0
     max_frame: int = 16 * 2**20
     give_up_after: int | None = None
@@ -95,6 +101,7 @@ class StreamConnection:
         self._pending: dict[int, tuple[str, list[str]]] = {}
         self._next_send = 0.0
         self._opened_mono = 0.0
+        self._control_interval = 1.0 / (config.control_rate or CONTROL_RATE[endpoints.market])
 
     # ----------------------------------------------------------------- owner API
 
@@ -292,7 +299,7 @@ class StreamConnection:
 
     async def _send_control(self, ws: wire.WireConnection) -> None:
         """Bring the server's subscriptions in line with ``desired``, within the message budget."""
-        interval = 1.0 / self._config.control_rate
+        interval = self._control_interval
         while True:
             await self._wake.wait()
             self._wake.clear()

@@ -39,7 +39,6 @@ from tuimon.protocol.parse import (
     parse_ticker_24h,
 )
 from tuimon.protocol.streams import (
-    CONTROL_RATE,
     STREAM_CAP,
     depth_stream,
     kline_stream,
@@ -214,8 +213,6 @@ class MarketFeed:
         name = route.value or self.market.value
         if shard:
             name = f"{name}#{shard + 1}"
-        config = self.config.connection
-        config.control_rate = CONTROL_RATE[self.market]
         connection = StreamConnection(
             name,
             self.endpoints,
@@ -224,7 +221,7 @@ class MarketFeed:
             on_open=self._on_open,
             on_state=self._on_state,
             clock=self.clock,
-            config=config,
+            config=self.config.connection,
         )
         self._connections[key] = connection
         self._by_name[name] = connection
