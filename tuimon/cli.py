@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
 import sys
 from collections.abc import Sequence
 
 from tuimon import __version__
-from tuimon.protocol.endpoints import EndpointError, Endpoints, parse_market, resolve_endpoints
+from tuimon.protocol.endpoints import (
+    ENV_OVERRIDES,
+    EndpointError,
+    Endpoints,
+    parse_market,
+    resolve_endpoints,
+)
+
+log = logging.getLogger("tuimon.cli")
 
 SUBCOMMANDS = ("snapshot", "sim")
 
@@ -35,8 +45,33 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
 
 
+_OVERRIDE_FLAGS = (
+    ("stream_url", "--stream-url"),
+    ("rest_url", "--rest-url"),
+    ("ws_api_url", "--ws-api-url"),
+    ("testnet", "--testnet"),
+)
+
+
 def _endpoints(args: argparse.Namespace) -> Endpoints:
+    """The endpoints from the options and the environment.
+
+    ``--demo`` runs its own simulator, so endpoint settings have nothing to point at. What was
+    typed on this command line is never silently ignored (combining it with ``--demo`` is an
+    error); what merely sits in the environment (``TUIMON_*_URL``, perhaps exported for a real
+    session) is ignored, and ``-v`` says so.
+    """
     market = parse_market(args.market)
+    if args.demo:
+        typed = [flag for attr, flag in _OVERRIDE_FLAGS if getattr(args, attr)]
+        if typed:
+            raise EndpointError(
+                f"--demo runs the built-in simulator; {typed[0]} cannot be combined with it"
+            )
+        for name in ENV_OVERRIDES:
+            if os.environ.get(name):
+                log.info("--demo: ignoring %s (the simulator's own endpoints are used)", name)
+        return resolve_endpoints(market, env={})
     return resolve_endpoints(
         market,
         testnet=args.testnet,
@@ -46,17 +81,30 @@ def _endpoints(args: argparse.Namespace) -> Endpoints:
     )
 
 
-def _positive(kind: type[int] | type[float]) -> object:
+def _bounded(kind: type[int] | type[float], high: float) -> object:
+    """An argparse type: a finite number in (0, high]. ``float()`` takes "nan", "inf" and
+    "1e300", none of which is a duration or a rate."""
+
     def convert(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number: {text!r}")
+        if not 0 < value <= high:
+            raise argparse.ArgumentTypeError(f"must be above 0 and at most {high:g}: {text!r}")
         return value
 
     return convert
+
+
+MAX_SECONDS = 86_400.0
+"""A day: snapshot-style commands are for scripts and cron, not for running unattended forever."""
+MAX_FPS = 60.0
+"""Terminals and SSH gain nothing past this; the default is 10."""
+MAX_DEPTH = 5000
+"""Binance's largest depth snapshot."""
 
 
 def monitor_parser() -> argparse.ArgumentParser:
@@ -68,7 +116,9 @@ def monitor_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
     _add_common(parser)
-    parser.add_argument("--fps", type=_positive(float), default=10.0, help="max frames/s (10)")
+    parser.add_argument(
+        "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
+    )
     parser.add_argument("--version", action="version", version=f"tuimon {__version__}")
     return parser
 
@@ -81,8 +131,12 @@ def snapshot_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("symbols", nargs="+", metavar="SYMBOL")
     _add_common(parser)
-    parser.add_argument("--seconds", type=_positive(float), default=5.0, help="default 5")
-    parser.add_argument("--depth", type=_positive(int), default=20, help="levels per side (20)")
+    parser.add_argument(
+        "--seconds", type=_bounded(float, MAX_SECONDS), default=5.0, help="default 5"
+    )
+    parser.add_argument(
+        "--depth", type=_bounded(int, MAX_DEPTH), default=20, help="levels per side (20)"
+    )
     parser.add_argument(
         "--private",
         action="store_true",
@@ -116,15 +170,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EndpointError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
-        from tuimon.config import ConfigError, config_path, load_config
+        from tuimon.config import ConfigError, config_path, read_config
         from tuimon.headless import SnapshotRequest, run
 
         account = None
         if args.private and not args.demo:
+            loaded = read_config(config_path())
             try:
-                account = load_config(config_path()).account
+                account = loaded.checked().account
             except ConfigError as exc:
                 parser.exit(2, f"{parser.prog}: {exc}\n")
+            for warning in loaded.warnings:
+                print(f"{parser.prog}: warning: {warning}", file=sys.stderr)
 
         return run(
             SnapshotRequest(

@@ -236,8 +236,11 @@ def _all_synced(store: Store, symbols: list[str]) -> bool:
     return all((sync := store.books.get(s)) is not None and sync.synced for s in symbols)
 
 
-def run(request: SnapshotRequest, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run ``tuimon snapshot`` and return the process exit code."""
+def run(request: SnapshotRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run ``tuimon snapshot`` and return the process exit code (output to ``out``/``err``,
+    default: the process's stdout/stderr as they are at call time, not at import time)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     try:
         result = asyncio.run(collect(request))
     except UsageError as exc:

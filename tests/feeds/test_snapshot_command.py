@@ -112,7 +112,7 @@ async def test_snapshot_books_equal_truth_under_faults(market, fault, params):
             ["snapshot", "BTCUSDT", "--demo", "--market", "usdm", "--interval", "1s"],
             "unknown interval",
         ),
-        (["snapshot", "BTCUSDT", "--seconds", "-1"], "must be positive"),
+        (["snapshot", "BTCUSDT", "--seconds", "-1"], "must be above 0"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, needle):

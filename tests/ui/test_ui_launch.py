@@ -7,7 +7,6 @@ import argparse
 from textual.pilot import Pilot
 from ui_helpers import fake_feed_app
 
-from tuimon.config import Config, MarketPrefs, save_config
 from tuimon.feeds.rest import RestError
 from tuimon.protocol.endpoints import Market, resolve_endpoints
 from tuimon.ui.app import TuimonApp
@@ -74,11 +73,12 @@ async def test_unknown_config_symbols_are_dropped_not_fatal() -> None:
         assert app.watchlist == ("BTCUSDT",)
         app.flush_frame()
         assert "GONEUSDT" in app.main.health.status_line
+        assert "kept in the config" in app.main.health.status_line
 
 
 async def test_cli_watchlist_not_persisted_unless_edited(tmp_path) -> None:
     config = tmp_path / "config.toml"
-    save_config(config, Config({"spot": MarketPrefs(("ETHUSDT",), "ETHUSDT")}))
+    config.write_text('[spot]\nwatchlist = ["ETHUSDT"]\nselected = "ETHUSDT"\n')
     app, feed = fake_feed_app(watchlist=("SOLUSDT",), symbols_from_cli=True, config_path=config)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)

@@ -116,6 +116,7 @@ _PATHS: dict[Market, tuple[str, str, bool]] = {
 ENV_STREAM = "TUIMON_STREAM_URL"
 ENV_REST = "TUIMON_REST_URL"
 ENV_WS_API = "TUIMON_WS_API_URL"
+ENV_OVERRIDES = (ENV_STREAM, ENV_REST, ENV_WS_API)
 
 
 def parse_market(text: str) -> Market:

@@ -28,7 +28,7 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from tuimon.clock import Clock, SystemClock
-from tuimon.config import MAX_WATCHLIST, ConfigError, MarketPrefs, Settings, save_config
+from tuimon.config import MAX_WATCHLIST, ConfigError, Settings, update_market_prefs
 from tuimon.feeds.market import FeedError, Watch
 from tuimon.feeds.rest import RestError
 from tuimon.protocol.models import SymbolInfo
@@ -192,6 +192,10 @@ class TuimonApp(App[None]):
         self._feed_ready = False
         self._quitting = False
         self._watchlist_edited = False
+        self._absent_from_market: tuple[str, ...] = ()
+        """Config symbols the exchange did not list this time: not shown, but kept in the file."""
+        self._saved = settings.config.prefs(settings.market)
+        """The market's preferences as the file holds them (only changes are written)."""
         self._last_watch: Watch | None = None
         self._account_tickers: frozenset[str] = frozenset()
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
@@ -220,6 +224,8 @@ class TuimonApp(App[None]):
         for problem in self.settings.problems:
             self.main.health.note(problem)
             self.notify(problem, title="config", severity="warning", timeout=10)
+        if not self.settings.config_savable and self.settings.problems:
+            self.main.health.pin(self.settings.problems[0])
         if self.live and self.feed is not None:
             self.main.health.note(f"loading symbols from {self.rest_base or 'the exchange'}…")
             self.run_worker(
@@ -253,7 +259,10 @@ class TuimonApp(App[None]):
             unknown = [s for s in watchlist if s not in known]
             if unknown:
                 watchlist = [s for s in watchlist if s in known]
-                note = f"dropped unknown symbols from the config: {' '.join(unknown)}"
+                self._absent_from_market = tuple(unknown)
+                note = (
+                    f"not on {self.store.market}, skipped (kept in the config): {' '.join(unknown)}"
+                )
         if not watchlist:
             try:
                 watchlist = await feed.top_symbols(DEFAULT_WATCH_COUNT)
@@ -265,6 +274,9 @@ class TuimonApp(App[None]):
         self._feed_ready = True
         self.main.health.note(note)
         self.watchlist = tuple(watchlist)
+        wanted = self.settings.selected
+        if wanted in self.watchlist and self.symbol != wanted:
+            self.symbol = wanted  # a selection saved with a default (top-volume) watchlist
         self._apply_watch()
         self.post_message(self.FeedReady())
         failure = await feed.wait_failed()
@@ -513,21 +525,43 @@ class TuimonApp(App[None]):
         self.save_prefs()
 
     def save_prefs(self) -> None:
-        """Persist watchlist and selection (unless the watchlist is a one-off from the CLI)."""
-        path = self.settings.config_path
-        if path is None or not self.watchlist:
+        """Write what changed in the watchlist and selection into the person's config.
+
+        Nothing is written when saving is off (``--demo``, tests), when the file could not be
+        fully read (the start-up notice said so), or when the watchlist is a one-off from the
+        command line and was not edited. Only the changed values are written; config symbols
+        this exchange did not list are kept.
+        """
+        settings = self.settings
+        path = settings.config_path
+        if path is None or not settings.config_savable or not self.watchlist:
             return
-        if self.settings.symbols_from_cli and not self._watchlist_edited:
+        market = self.store.market
+        saved = self._saved
+        watchlist: tuple[str, ...] | None = None
+        if self._watchlist_edited:
+            # Only an edit writes the list: an untouched one (from the file, the command line
+            # or the top-volume default) stays as the file has it.
+            kept = tuple(s for s in self._absent_from_market if s not in self.watchlist)
+            candidate = (*self.watchlist, *kept)
+            if candidate != saved.watchlist:
+                watchlist = candidate
+        selected = None
+        one_off = settings.symbols_from_cli and not self._watchlist_edited
+        if self.symbol is not None and self.symbol != saved.selected and not one_off:
+            selected = self.symbol
+        if watchlist is None and selected is None:
             return
-        config = self.settings.config.with_prefs(
-            self.store.market, MarketPrefs(watchlist=self.watchlist, selected=self.symbol)
-        )
         try:
-            save_config(path, config)
+            update_market_prefs(path, market, watchlist=watchlist, selected=selected)
         except ConfigError as exc:
             self.notify(str(exc), title="config", severity="error")
             return
-        self.settings = replace(self.settings, config=config)
+        self._saved = replace(
+            saved,
+            watchlist=saved.watchlist if watchlist is None else watchlist,
+            selected=saved.selected if selected is None else selected,
+        )
 
     # ------------------------------------------------------------------ interval, sort, help
 

@@ -78,12 +78,18 @@ def run_monitor(args: argparse.Namespace, endpoints: Endpoints) -> int:
     except UsageError as exc:
         print(f"tuimon: {exc}", file=sys.stderr)  # noqa: T201 - the CLI's error channel
         return 2
+    demo = bool(args.demo)
     settings = load_settings(
         market=endpoints.market.value,
         symbols=list(args.symbols),
         interval=args.interval,
         fps=float(args.fps),
+        # A demo runs on a simulator that lists other symbols than the exchange: it reads the
+        # person's watchlist but keeps every change in memory, never in their file.
+        save=not demo,
     )
+    if demo:
+        logging.getLogger(__name__).info("--demo: the config is read, never written")
     verbose = bool(getattr(args, "verbose", False))
     with captured_logging() as capture:
         try:

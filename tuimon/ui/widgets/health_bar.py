@@ -80,11 +80,17 @@ class HealthBar(Widget):
         self._status_since = 0.0
         self._note = ""
         self._note_since = 0.0
+        self._pinned = ""
 
     def note(self, text: str) -> None:
         """A line from the app itself (config problem, start-up step), shown like a problem."""
         self._note = text
         self._note_since = self.clock.monotonic()
+
+    def pin(self, text: str) -> None:
+        """A line that stays whenever nothing newer is shown (a config that is not being
+        saved must not be forgotten once its toast is gone)."""
+        self._pinned = text
 
     def flush(self, now: float, *, force: bool = False) -> None:
         """Recompute; repaint only when the shown text or state changes."""
@@ -108,6 +114,8 @@ class HealthBar(Widget):
         lines = [(self._status_since, health.status), (self._note_since, self._note)]
         since, status = max(((t, text) for t, text in lines if text), default=(0.0, ""))
         show_status = bool(status) and now - since < STATUS_SECONDS
+        if not show_status and self._pinned:
+            status, show_status = self._pinned, True
         key = (state, tuple(routes), wall // 1000, show_status and status)
         if key == self._key and not force:
             return
