@@ -100,7 +100,10 @@ def test_unknown_key_is_a_warning_with_its_line_and_the_file_is_used(tmp_path) -
         ("[spot]\n\nfavourites = []\n", "'spot.favourites'", 3),
         ("spot.favourites = []\n", "'spot.favourites'", 1),
         ("[account]\nkeyfile = 'x'\n", "'account.keyfile'", 2),
-        ("[[alerts]]\nrule = 'x'\n", "unknown key 'alerts'", 1),
+        ("[[watch]]\nrule = 'x'\n", "unknown key 'watch'", 1),
+        ("[notify]\nsound = true\n", "'notify.sound'", 2),
+        ("[[alerts]]\nrule = 'BTCUSDT price > 1'\n[[alerts]]\nrule = 'ETHUSDT price > 1'\n"
+         "colour = 1\n", "'alerts.colour'", 5),
     ],
 )
 def test_unknown_keys_are_named_with_a_line(tmp_path, text, fragment, line) -> None:
