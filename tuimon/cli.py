@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from tuimon import __version__
+from tuimon.config.model import Config
 from tuimon.protocol.endpoints import (
     ENV_OVERRIDES,
     EndpointError,
@@ -24,7 +25,7 @@ from tuimon.protocol.endpoints import (
 
 log = logging.getLogger("tuimon.cli")
 
-SUBCOMMANDS = ("snapshot", "sim")
+SUBCOMMANDS = ("snapshot", "watch", "sim")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -146,6 +147,47 @@ def snapshot_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def watch_parser() -> argparse.ArgumentParser:
+    """Parser of ``tuimon watch``."""
+    parser = argparse.ArgumentParser(
+        prog="tuimon watch",
+        description="Headless alerts: print one JSON line per alert fired, until --seconds or "
+        "a signal. Rules: the config's [[alerts]] plus every --alert.",
+    )
+    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="also watch these")
+    _add_common(parser)
+    parser.add_argument(
+        "--alert",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="'SYMBOL METRIC OP VALUE', e.g. 'BTCUSDT spread_bps >= 5' (repeatable)",
+    )
+    parser.add_argument(
+        "--seconds", type=_bounded(float, MAX_WATCH_SECONDS), default=None, help="default: forever"
+    )
+    return parser
+
+
+MAX_WATCH_SECONDS = 366 * 86_400.0
+"""A year: watch is meant to run unattended; the bound only refuses inf, nan and 1e300."""
+
+
+def _config_or_exit(parser: argparse.ArgumentParser) -> Config:
+    """The config for a command that needs it: a broken file is refused (exit 2, one line);
+    unknown keys are printed as warnings and the command goes on."""
+    from tuimon.config import ConfigError, config_path, read_config
+
+    loaded = read_config(config_path())
+    try:
+        config = loaded.checked()
+    except ConfigError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
+    for warning in loaded.warnings:
+        print(f"{parser.prog}: warning: {warning}", file=sys.stderr)
+    return config
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -162,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tuimon.sim.__main__ import main as sim_main
 
         return sim_main(args_list[1:])
-    parser = snapshot_parser() if command == "snapshot" else monitor_parser()
+    parsers = {"snapshot": snapshot_parser, "watch": watch_parser}
+    parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
     _setup_logging(args.verbose)
     try:
@@ -170,19 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EndpointError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
-        from tuimon.config import ConfigError, config_path, read_config
         from tuimon.headless import SnapshotRequest, run
 
-        account = None
-        if args.private and not args.demo:
-            loaded = read_config(config_path())
-            try:
-                account = loaded.checked().account
-            except ConfigError as exc:
-                parser.exit(2, f"{parser.prog}: {exc}\n")
-            for warning in loaded.warnings:
-                print(f"{parser.prog}: warning: {warning}", file=sys.stderr)
-
+        account = _config_or_exit(parser).account if args.private and not args.demo else None
         return run(
             SnapshotRequest(
                 symbols=args.symbols,
@@ -197,6 +230,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                 private_key_path=account.private_key_file if account else None,
             )
         )
+    if command == "watch":
+        return _watch(parser, args, endpoints)
     from tuimon.ui.launch import run_monitor  # imports Textual
 
     return run_monitor(args, endpoints)
+
+
+def _watch(parser: argparse.ArgumentParser, args: argparse.Namespace, endpoints: Endpoints) -> int:
+    from tuimon.headless import SnapshotRequest, UsageError
+    from tuimon.watch import WatchRequest, rules_from, run_watch
+
+    config = _config_or_exit(parser)
+    try:
+        rules = rules_from(args.alert, config.alerts)
+    except UsageError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
+    account = config.account
+    keys = SnapshotRequest(
+        [], endpoints, key_file=account.key_file_path, private_key_path=account.private_key_file
+    )
+    request = WatchRequest(
+        endpoints=endpoints,
+        rules=rules,
+        symbols=list(args.symbols),
+        seconds=args.seconds,
+        demo=args.demo,
+        seed=args.seed,
+        snapshot=keys,
+    )
+    return run_watch(request)

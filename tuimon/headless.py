@@ -162,9 +162,16 @@ def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -
 
 @contextlib.asynccontextmanager
 async def market_session(
-    request: SnapshotRequest, *, clock: Clock | None = None
+    request: SnapshotRequest,
+    *,
+    clock: Clock | None = None,
+    books: frozenset[str] | None = None,
+    klines: frozenset[str] | None = None,
 ) -> AsyncIterator[tuple[Store, MarketFeed, list[str], UserFeed | None]]:
-    """Store + market worker (+ user worker with ``private``) on the request's symbols."""
+    """Store + market worker (+ user worker with ``private``) on the request's symbols.
+
+    Tickers stream for every symbol; books and klines too unless ``books``/``klines`` say which.
+    """
     endpoints = request.endpoints
     market = endpoints.market
     check_interval(market, request.interval)
@@ -192,7 +199,14 @@ async def market_session(
         except FeedError as exc:
             raise UsageError(str(exc)) from None
         every = frozenset(symbols)
-        feed.set_watch(Watch(every, every, every, request.interval))
+        feed.set_watch(
+            Watch(
+                every,
+                every if books is None else books,
+                every if klines is None else klines,
+                request.interval,
+            )
+        )
         user = make_user_feed(
             store.account,
             endpoints,
