@@ -108,16 +108,32 @@ def _credentials(request: SnapshotRequest) -> Credentials:
 
 
 def book_json(store: Store, symbol: str, depth: int) -> dict[str, Any]:
-    """A book as the snapshot contract shows it: decimal strings, best first."""
+    """A book as the snapshot contract shows it: decimal strings, best first.
+
+    ``freshness`` is ``live``, ``syncing``, ``silent`` or ``disconnected`` (a synced book
+    can be frozen: only ``live`` is current); ``age_s`` is the seconds since the book was last
+    known exact (its last diff, by receive time), or null when not synced.
+    """
     sync = store.books.get(symbol)
+    freshness = store.book_freshness(symbol)
     if sync is None or not sync.synced:
         # Never present a book we cannot vouch for: no levels, and say so.
-        return {"last_update_id": 0, "synced": False, "bids": [], "asks": []}
+        return {
+            "last_update_id": 0,
+            "synced": False,
+            "bids": [],
+            "asks": [],
+            "freshness": freshness,
+            "age_s": None,
+        }
+    age = store.book_age(symbol)
     return {
         "last_update_id": sync.last_update_id,
         "synced": True,
         "bids": [[str(p), str(q)] for p, q in sync.book.bids(depth)],
         "asks": [[str(p), str(q)] for p, q in sync.book.asks(depth)],
+        "freshness": freshness,
+        "age_s": None if age is None else round(age, 3),
     }
 
 

@@ -163,15 +163,16 @@ async def tuimon_path(
     finished = asyncio.get_running_loop().create_future()
     seen = 0
 
-    def timed(route: str, event_time: int | None) -> None:
+    def timed(route: str, event_time: int | None) -> float:
         # Counting here instead of Store.wait_until keeps a predicate off the measured path.
         nonlocal seen
         if not first:
             first.append(time.perf_counter())
-        original(route, event_time)
+        received = original(route, event_time)  # the receive time apply_depth reuses
         seen += 1
         if seen == expected:
             finished.set_result(time.perf_counter())
+        return received
 
     store.note_message = timed  # type: ignore[method-assign]
     feed.set_watch(Watch(every, every, every, "1m"))

@@ -39,6 +39,8 @@ def test_contract_from_the_real_command():
     for book in out["books"].values():
         assert isinstance(book["last_update_id"], int)
         assert book["last_update_id"] > 0
+        assert book["freshness"] == "live"
+        assert 0 <= book["age_s"] < 1.5  # a liquid book: its last diff a moment ago
         assert len(book["bids"]) == len(book["asks"]) == 5
         bids = [Decimal(p) for p, _ in book["bids"]]
         asks = [Decimal(p) for p, _ in book["asks"]]

@@ -8,6 +8,7 @@ import pytest
 
 from tuimon.ui.format import (
     decimals_of,
+    fmt_book_age,
     fmt_change_pct,
     fmt_clock,
     fmt_compact,
@@ -105,3 +106,12 @@ def test_small_formatters() -> None:
     assert fmt_rate(1530) == "1.5k"
     assert fmt_latency(None) == "—"
     assert fmt_latency(42) == "42ms"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.0, "0.0s"), (0.04, "0.0s"), (0.1, "0.1s"), (2.36, "2.4s"), (9.94, "9.9s"),
+     (12.7, "12s"), (185.0, "3m"), (-0.01, "0.0s")],
+)
+def test_book_age_in_tenths_then_whole_units(seconds, text):
+    assert fmt_book_age(seconds) == text

@@ -100,7 +100,7 @@ async def test_ladder_never_shows_stale_book_as_live() -> None:
         app.flush_frame()
         await pilot.pause()
         assert ladder.freshness == "silent" and ladder.has_class("-stale")
-        assert "STALE" in ladder.row_texts()[0]
+        assert "SILENT" in ladder.row_texts()[0]
         assert "not live" in ladder.row_texts()[1 + ladder.levels]
         assert app.main.health.has_class("-stale")
         # Resyncing: the book is invalid, no levels at all.
@@ -118,6 +118,82 @@ async def test_ladder_never_shows_stale_book_as_live() -> None:
         await pilot.pause()
         assert app.main.health.has_class("-disconnected")
         assert app.main.grid.has_class("-stale")
+
+
+async def test_ladder_header_shows_the_book_age_and_silent() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        assert ladder.row_texts()[0].endswith("age 0.0s  ● live")
+        # Time passes, frames keep coming for other streams, no diff for this book: the age
+        # counts up, and only the header's changed cells are repainted (no row rebuilt).
+        rebuilds = ladder.rebuilds
+        dirty_regions: list[Region] = []
+        original = ladder.refresh
+
+        def spy(*regions, **kwargs):
+            dirty_regions.extend(regions)
+            return original(*regions, **kwargs)
+
+        ladder.refresh = spy  # type: ignore[method-assign]
+        app.clock.advance(300)
+        app.store.note_message(ROUTE, app.clock.wall_ms())
+        app.flush_frame()
+        assert ladder.row_texts()[0].endswith("age 0.3s  ● live")
+        assert ladder.rebuilds == rebuilds
+        assert dirty_regions and {(r.y, r.height) for r in dirty_regions} == {(0, 1)}
+        assert all(r.width <= 2 for r in dirty_regions)  # "0" -> "3": one digit
+        dirty_regions.clear()
+        app.flush_frame()  # the same text: nothing repainted
+        assert not dirty_regions
+        ladder.refresh = original  # type: ignore[method-assign]
+        # Past the book's limit while the connection stays live: SILENT, in warning style.
+        limit = app.store.pulse("BTCUSDT").limit()  # type: ignore[union-attr]
+        app.clock.advance(int(limit * 1000))
+        app.store.note_message(ROUTE, app.clock.wall_ms())
+        app.flush_frame()
+        await pilot.pause()
+        header = ladder.row_texts()[0]
+        assert header.endswith(f"age {limit + 0.3:.1f}s  ⚠ SILENT"), header
+        assert ladder.freshness == "silent" and ladder.has_class("-stale")
+        assert app.store.health.routes[ROUTE].connected
+        assert "not live" in ladder.row_texts()[1 + ladder.levels]
+        # The route is up, yet the health bar must not say all is well: it names the book.
+        health = app.main.health
+        assert health.parts["routes"].startswith("●")
+        assert health.has_class("-stale")
+        assert health.status_line == "STALE: BTCUSDT book silent"
+        # A diff that links: live again, age back to zero.
+        sync = app.store.books["BTCUSDT"]
+        bid = sync.book.best_bid()
+        assert bid is not None
+        next_id = sync.last_update_id + 1
+        diff = DepthDiff("BTCUSDT", 0, next_id, next_id, None, ((bid[0], Decimal("2")),), ())
+        app.store.apply_depth(diff)
+        app.flush_frame()
+        await pilot.pause()
+        assert ladder.row_texts()[0].endswith("age 0.0s  ● live")
+        assert not ladder.has_class("-stale")
+        assert not health.has_class("-stale") and health.state == "ok"
+
+
+async def test_narrow_ladder_header_drops_labels_then_the_age_never_the_state() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        ladder.freshness = "silent"
+        ladder.age_text = "age 12s"
+
+        def header(width: int) -> tuple[str, str]:
+            _row, labels, state, _width = ladder._header_item(width)[0]
+            return str(labels), str(state)
+
+        assert header(60) == ("    Price       Size        Cum ", "age 12s  ⚠ SILENT")
+        assert header(30) == ("    Price ", "age 12s  ⚠ SILENT")
+        assert header(20) == ("    Price ", "⚠ SILENT")
+        assert header(9) == ("", "⚠ SILENT")
 
 
 async def test_grid_writes_only_changed_cells_and_flashes() -> None:

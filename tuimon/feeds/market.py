@@ -5,6 +5,13 @@ one unrouted host; USDⓈ-M: ``/public`` for depth, ``/market`` for tickers and 
 route past the per-connection stream cap, changes subscriptions live when the watched symbols
 change, and keeps every watched book sequence-checked: buffer, snapshot, replay, resync on any
 gap without blocking other symbols.
+
+Stalls: a book whose own diffs stop while its connection stays live is shown ``silent`` by the
+Store. The worker then asks REST once per quiet spell whether the exchange's book moved on
+(``_check_stall``). No explicit resync follows a stall: when diffs resume, the sequence rule
+decides. Diffs that link prove the book exact (the ids are contiguous: nothing was missed), so a
+snapshot would only blank the ladder and spend weight; diffs that do not link (the exchange
+dropped them) are a gap, and the gap rule resyncs the book.
 """
 
 from __future__ import annotations
@@ -48,6 +55,14 @@ from tuimon.protocol.streams import (
 from tuimon.store import Store, topics
 
 log = logging.getLogger(__name__)
+
+STALL_CHECK = 0.25
+"""Seconds between the worker's looks for stalled books (a fraction of the 1.5 s floor)."""
+STALL_PROBE_LIMIT = 5
+"""Levels a stall check asks for: only ``lastUpdateId`` matters (weight 5 spot, 2 futures)."""
+STALL_GRACE = 0.5
+"""Seconds, beyond one update period, for diffs already in flight to reach a book that a stall
+check found behind the exchange (a snapshot can be ahead of the stream by one event)."""
 
 
 class FeedError(Exception):
@@ -99,6 +114,10 @@ class MarketFeed:
         self._connection_tasks: dict[tuple[Route, int], asyncio.Task[None]] = {}
         self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
         self._kline_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._stall_tasks: dict[str, asyncio.Task[None]] = {}
+        self._stall_checked: dict[str, float | None] = {}
+        """Per book, the quiet spell (its pulse's ``last``) a stall check already covered."""
+        self._stall_watch: asyncio.Task[None] | None = None
         self._stream_home: dict[str, tuple[Route, int]] = {}
         self._by_name: dict[str, StreamConnection] = {}
         self._failure: BaseException | None = None
@@ -152,6 +171,8 @@ class MarketFeed:
         self.watch = watch
         for symbol in old.books - watch.books:
             self._cancel(self._snapshot_tasks.pop(symbol, None))
+            self._cancel(self._stall_tasks.pop(symbol, None))
+            self._stall_checked.pop(symbol, None)
             self.store.drop_book(symbol)
         new_pairs = {(s, watch.interval) for s in watch.klines}
         for pair in {(s, old.interval) for s in old.klines} - new_pairs:
@@ -166,6 +187,8 @@ class MarketFeed:
             if key not in self.store.klines and key not in self._kline_tasks:
                 self._kline_tasks[key] = asyncio.create_task(self._seed_klines(*key))
         self._apply_streams()
+        if watch.books and self._stall_watch is None:
+            self._stall_watch = asyncio.create_task(self._watch_stalls(), name="stall-watch")
 
     def streams_for(self, watch: Watch) -> set[str]:
         """Every stream name a watch needs."""
@@ -204,9 +227,10 @@ class MarketFeed:
             connection.set_streams(streams)
         speed = self.config.depth_speed_ms
         for symbol in self.watch.books:
-            home = self._stream_home.get(depth_stream(symbol, speed))
+            stream = depth_stream(symbol, speed)
+            home = self._stream_home.get(stream)
             if home is not None:
-                self.store.book_routes[symbol] = self._connections[home].name
+                self.store.route_book(symbol, self._connections[home].name, stream)
 
     def _connect(self, key: tuple[Route, int]) -> StreamConnection:
         route, shard = key
@@ -284,11 +308,12 @@ class MarketFeed:
         event_time: int | None = None
         if kind is DepthDiff:
             diff = cast(DepthDiff, frame)
-            event_time = diff.event_time
-            verdict = store.apply_depth(diff)
+            # Health first: its clock reading is the diff's receive time (one read per frame).
+            verdict = store.apply_depth(diff, store.note_message(route, diff.event_time))
             if verdict is Verdict.BUFFERED or verdict is Verdict.GAP:
                 self._want_snapshot(diff.symbol)
-        elif kind is MiniTicker:
+            return None
+        if kind is MiniTicker:
             ticker = cast(MiniTicker, frame)
             event_time = ticker.event_time
             store.apply_mini_ticker(ticker)
@@ -364,6 +389,77 @@ class MarketFeed:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
+    # ------------------------------------------------------------------ stalls
+
+    async def _watch_stalls(self) -> None:
+        while True:
+            await asyncio.sleep(STALL_CHECK)
+            for symbol in self.watch.books:
+                self._maybe_check_stall(symbol)
+
+    def _maybe_check_stall(self, symbol: str) -> None:
+        """Start one REST check per quiet spell of a book that stalled on a live connection."""
+        store = self.store
+        if not store.book_stalled(symbol):
+            return  # live, syncing, or the whole connection is quiet (its watchdog's case)
+        pulse = store.pulse(symbol)
+        if pulse is None or self._stall_checked.get(symbol, -1.0) == pulse.last:
+            return
+        for tasks in (self._stall_tasks, self._snapshot_tasks):
+            task = tasks.get(symbol)
+            if task is not None and not task.done():
+                return
+        self._stall_checked[symbol] = pulse.last
+        self._stall_tasks[symbol] = asyncio.create_task(
+            self._check_stall(symbol), name=f"stall-{symbol}"
+        )
+
+    async def _check_stall(self, symbol: str) -> None:
+        """Tell a quiet book from a stalled stream by the exchange's ``lastUpdateId``.
+
+        Equal to the book's: nothing happened since our last diff, so the book is exact now and
+        merely quiet: the Store is told (the book is live again, and learns that such pauses
+        are normal for it, so it is not flagged again soon). Above it: the exchange moved on;
+        unless the diffs carrying that arrive within a grace, the stream has stalled, and the
+        status line says so. The book stays ``silent`` (frozen, never live) until diffs resume.
+        Below it (a REST replica behind our stream) proves nothing either way.
+        """
+        store = self.store
+        limit = STALL_PROBE_LIMIT
+        if self.market is not Market.SPOT:
+            limit = futures_depth_limit(limit)
+        try:
+            body = await self.rest.get(
+                "depth", {"symbol": symbol, "limit": limit}, depth_weight(self.market, limit)
+            )
+            exchange_id = parse_depth_snapshot(body).last_update_id
+        except (RestError, PayloadError) as exc:
+            store.set_status(f"{symbol} stall check: {exc}")
+            return
+        sync = store.books.get(symbol)
+        pulse = store.pulse(symbol)
+        if sync is None or pulse is None or not sync.synced:
+            return
+        ours = sync.last_update_id
+        if exchange_id == ours:
+            store.confirm_book(symbol)
+            return
+        if exchange_id < ours:
+            return
+
+        def caught_up(s: Store) -> bool:
+            book = s.books.get(symbol)
+            return book is None or not book.synced or book.last_update_id >= exchange_id
+
+        if await store.wait_until(caught_up, pulse.period + STALL_GRACE):
+            return
+        message = (
+            f"{symbol} depth stream stalled: the exchange's book is at update {exchange_id}, "
+            f"ours at {ours}; not live until it resumes"
+        )
+        log.warning("%s", message)
+        store.set_status(message)
+
     # ------------------------------------------------------------------ klines
 
     async def _seed_klines(self, symbol: str, interval: str) -> None:
@@ -387,7 +483,11 @@ class MarketFeed:
             *self._connection_tasks.values(),
             *self._snapshot_tasks.values(),
             *self._kline_tasks.values(),
+            *self._stall_tasks.values(),
         ]
+        if self._stall_watch is not None:
+            tasks.append(self._stall_watch)
+            self._stall_watch = None
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -398,6 +498,8 @@ class MarketFeed:
         self._by_name.clear()
         self._snapshot_tasks.clear()
         self._kline_tasks.clear()
+        self._stall_tasks.clear()
+        self._stall_checked.clear()
 
     @staticmethod
     def _cancel(task: asyncio.Task[None] | None) -> None:

@@ -49,6 +49,19 @@ def depth_stream(symbol: str, speed_ms: int = 100) -> str:
     return f"{base}@{speed_ms}ms" if speed_ms else base
 
 
+def depth_period(stream: str, *, futures: bool) -> float:
+    """Seconds between a diff depth stream's events at most: ``@100ms`` → 0.1; no speed suffix
+    is the market's default cadence (§4: spot 1000 ms, futures 250 ms).
+
+    A diff event is sent only when the book changed, so this is the shortest normal gap, not
+    the expected one.
+    """
+    _, _, suffix = stream.rpartition("@")
+    if suffix.endswith("ms") and suffix[:-2].isdigit() and int(suffix[:-2]) > 0:
+        return int(suffix[:-2]) / 1000
+    return 0.25 if futures else 1.0
+
+
 def mini_ticker_stream(symbol: str) -> str:
     """Per-symbol 24 h mini ticker."""
     return f"{stream_symbol(symbol)}@miniTicker"

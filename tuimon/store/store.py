@@ -13,10 +13,15 @@ from collections.abc import Callable
 from tuimon.clock import Clock, SystemClock
 from tuimon.protocol.book import BookSync, SnapshotVerdict, Verdict
 from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, SymbolInfo
+from tuimon.protocol.streams import depth_period
 from tuimon.store import topics
 from tuimon.store.account import AccountStore
+from tuimon.store.freshness import BookPulse
 from tuimon.store.state import Health, KlineSeries
 from tuimon.store.waiters import Waiters
+
+ROUTE_SILENCE = 5.0
+"""Seconds without any frame on a book's connection before its books count as silent."""
 
 
 class Store:
@@ -29,6 +34,7 @@ class Store:
         self.tickers: dict[str, MiniTicker] = {}
         self.books: dict[str, BookSync] = {}
         self._book_topics: dict[str, str] = {}
+        self._pulses: dict[str, BookPulse] = {}
         self._retired_resyncs = 0
         self.book_routes: dict[str, str] = {}
         """Health-record name of the connection carrying each book's depth stream."""
@@ -89,7 +95,22 @@ class Store:
         if sync is None:
             sync = self.books[symbol] = BookSync(futures=self.futures)
             self._book_topics[symbol] = topics.book_topic(symbol)
+            # Kept across resyncs: how often a symbol's book moves outlives one snapshot.
+            self._pulses.setdefault(symbol, BookPulse())
         return sync
+
+    def route_book(self, symbol: str, route: str, stream: str) -> None:
+        """The connection (health-record name) and diff stream carrying a book's depth.
+
+        The stream name gives the update period, the shortest normal gap between diffs.
+        """
+        self.book(symbol)
+        self.book_routes[symbol] = route
+        self._pulses[symbol].set_period(depth_period(stream, futures=self.futures))
+
+    def pulse(self, symbol: str) -> BookPulse | None:
+        """When a book last moved and its normal gap between diffs (read-only for callers)."""
+        return self._pulses.get(symbol)
 
     def drop_book(self, symbol: str) -> None:
         """Forget a symbol's book (no longer watched)."""
@@ -97,17 +118,28 @@ class Store:
         if sync is not None:
             self._retired_resyncs += sync.stats.resyncs  # the health total never goes down
         self._book_topics.pop(symbol, None)
+        self._pulses.pop(symbol, None)
         self.book_routes.pop(symbol, None)
         self.mark(topics.book_topic(symbol))
 
-    def apply_depth(self, diff: DepthDiff) -> Verdict:
-        """Feed one diff through the symbol's sync rules."""
-        sync = self.books.get(diff.symbol)
+    def apply_depth(self, diff: DepthDiff, now: float | None = None) -> Verdict:
+        """Feed one diff through the symbol's sync rules.
+
+        ``now`` is the frame's receive time (monotonic) when the caller has already read the
+        clock for it (the market worker, via :meth:`note_message`): one clock read per frame.
+        """
+        symbol = diff.symbol
+        sync = self.books.get(symbol)
         if sync is None:
             return Verdict.STALE  # not watched (late frame after UNSUBSCRIBE)
         verdict = sync.on_diff(diff)
-        if verdict is Verdict.APPLIED or verdict is Verdict.GAP:
-            self._dirty.add(self._book_topics[diff.symbol])  # mark(), inlined: per message
+        if verdict is Verdict.APPLIED:
+            self._pulses[symbol].beat(self._monotonic() if now is None else now)
+            self._dirty.add(self._book_topics[symbol])  # mark(), inlined: per message
+            if self._waiters:
+                self._waiters.wake(self)
+        elif verdict is Verdict.GAP:
+            self._dirty.add(self._book_topics[symbol])
             if self._waiters:
                 self._waiters.wake(self)
         return verdict
@@ -115,12 +147,38 @@ class Store:
     def apply_snapshot(self, symbol: str, snapshot: DepthSnapshot) -> SnapshotVerdict:
         """Load a REST snapshot into a symbol's book and replay its buffer."""
         verdict = self.book(symbol).on_snapshot(snapshot)
+        if verdict is SnapshotVerdict.SYNCED:
+            self._pulses[symbol].restart(self._monotonic())
         self.mark(topics.book_topic(symbol))
         return verdict
 
-    def book_freshness(self, symbol: str, max_silence: float = 5.0) -> str:
-        """``live``, ``syncing`` (no vouched book yet), ``silent`` (no frame for max_silence s on
-        the book's connection) or ``disconnected``. Only ``live`` may be shown as live."""
+    def confirm_book(self, symbol: str) -> None:
+        """The exchange's book (a REST check) has not moved past ours: the book is exact now,
+        and its quiet spell was genuine (it teaches the book's normal gap)."""
+        pulse = self._pulses.get(symbol)
+        sync = self.books.get(symbol)
+        if pulse is None or sync is None or not sync.synced:
+            return
+        pulse.confirm(self._monotonic())
+        self.mark(topics.book_topic(symbol))
+
+    def book_freshness(self, symbol: str, max_silence: float = ROUTE_SILENCE) -> str:
+        """``live``, ``syncing`` (no vouched book yet), ``silent`` or ``disconnected``.
+
+        ``silent``: no frame for ``max_silence`` s on the book's connection, or the connection is
+        live but the book has had no diff for longer than its own limit (a few update periods
+        for a liquid book, correspondingly longer for a quiet one: see
+        :mod:`tuimon.store.freshness`). Only ``live`` may be shown as live.
+        """
+        state = self._freshness(symbol, max_silence)
+        return "silent" if state == "stalled" else state
+
+    def book_stalled(self, symbol: str) -> bool:
+        """The book is overdue while its connection is live: its own stream has stalled (or
+        the book is quieter than it has ever been; a REST check tells which)."""
+        return self._freshness(symbol, ROUTE_SILENCE) == "stalled"
+
+    def _freshness(self, symbol: str, max_silence: float) -> str:
         sync = self.books.get(symbol)
         if sync is None or not sync.synced:
             return "syncing"
@@ -128,10 +186,23 @@ class Store:
         record = self.health.routes.get(route) if route else None
         if record is None or not record.connected:
             return "disconnected"
+        now = self._monotonic()
         last = record.last_message_mono
-        if last is None or self.clock.monotonic() - last > max_silence:
+        if last is None or now - last > max_silence:
             return "silent"
+        pulse = self._pulses.get(symbol)
+        if pulse is not None and pulse.overdue(now):
+            return "stalled"
         return "live"
+
+    def book_age(self, symbol: str) -> float | None:
+        """Seconds since a synced book was last known exact (its last diff, snapshot or REST
+        check), by receive time; None while it is not synced."""
+        sync = self.books.get(symbol)
+        pulse = self._pulses.get(symbol)
+        if sync is None or not sync.synced or pulse is None or pulse.last is None:
+            return None
+        return max(0.0, self._monotonic() - pulse.last)
 
     @property
     def resyncs(self) -> int:
@@ -165,12 +236,13 @@ class Store:
 
     # ------------------------------------------------------------------ health
 
-    def note_message(self, route: str, event_time: int | None) -> None:
+    def note_message(self, route: str, event_time: int | None) -> float:
         """One frame arrived on a route; ``event_time`` (ms) gives the feed latency.
 
         Called for every frame, so it reads one clock: the receive wall time is derived from
         the monotonic reading and a wall-minus-monotonic offset refreshed every 4096 frames and
         on every ``take_dirty`` (so a wall-clock step is picked up within a frame or two).
+        Returns the monotonic receive time, for :meth:`apply_depth`.
         """
         record = self.health.routes.get(route) or self.health.route(route)
         now = self._monotonic()
@@ -183,6 +255,7 @@ class Store:
         self._dirty.add(topics.HEALTH)
         if self._waiters:
             self._waiters.wake(self)
+        return now
 
     def _sync_wall_offset(self) -> None:
         self._wall_offset_ms = self.clock.wall_ms() - self.clock.monotonic() * 1000.0

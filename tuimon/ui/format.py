@@ -189,3 +189,11 @@ def fmt_age(seconds: float) -> str:
     if total < 86400:
         return f"{total // 3600}h"
     return f"{total // 86400}d"
+
+
+def fmt_book_age(seconds: float) -> str:
+    """A book's age: tenths below 10 s (``0.1s``, ``9.8s``: a liquid book moves every 100 ms),
+    then as :func:`fmt_age` (``12s``, ``3m``)."""
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}s"
+    return fmt_age(seconds)

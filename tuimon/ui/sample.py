@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tuimon.clock import Clock, FrozenClock
 from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, SymbolInfo
+from tuimon.protocol.streams import depth_stream
 from tuimon.protocol.user_models import (
     AccountSnapshot,
     Balance,
@@ -110,7 +111,7 @@ def fill_store(
     symbol_info = table[selected]
     store.book(selected)
     store.apply_snapshot(selected, depth_snapshot(symbol_info, last[selected], rng, levels))
-    store.book_routes[selected] = ROUTE
+    store.route_book(selected, ROUTE, depth_stream(selected))
     store.load_klines(
         selected, interval, klines(symbol_info, last[selected], rng, interval, candles, now)
     )

@@ -1,6 +1,6 @@
 """Depth ladder of the selected symbol: a line-API widget with fixed rows from its height.
 
-Layout, top to bottom: a header (column names and the book's freshness), N asks (worst at
+Layout, top to bottom: a header (column names, the book's age and freshness), N asks (worst at
 the top, best just above the middle), one spread/mid row, N bids (best first). N follows the
 widget's height. Each row is cached as a :class:`Strip` with the key it was built from; a
 frame rebuilds and repaints only the rows whose key changed.
@@ -8,6 +8,10 @@ frame rebuilds and repaints only the rows whose key changed.
 A book is shown as live only when ``store.book_freshness`` says ``live``. Otherwise the ladder
 takes the ``-stale`` class (colours in ``depth_ladder.tcss``), says why in the header and the
 middle row, and dims the levels (or shows none while resyncing): never a stale book as live.
+
+The header's age (``age 0.4s``: since the book was last known exact, from the injected clock) is
+recomputed every frame, but only a changed text repaints, and then only the header's changed
+cells; the other rows are not even rebuilt.
 """
 
 from __future__ import annotations
@@ -17,24 +21,24 @@ from typing import ClassVar
 
 from tuimon.protocol.models import Level
 from tuimon.store import Store, topics
-from tuimon.ui.format import decimals_of, fmt_decimal, fmt_qty, quantize
-from tuimon.ui.widgets.rows import CachedRowsWidget
+from tuimon.ui.format import decimals_of, fmt_book_age, fmt_decimal, fmt_qty, quantize
+from tuimon.ui.widgets.rows import CachedRowsWidget, Spans
 
 STATE_TEXT = {
     "live": "● live",
     "syncing": "⟳ RESYNCING",
-    "silent": "⚠ STALE",
+    "silent": "⚠ SILENT",
     "disconnected": "✕ DISCONNECTED",
 }
 MIDDLE_TEXT = {
     "syncing": "⟳ resyncing book: waiting for a snapshot, not live",
-    "silent": "⚠ STALE: stream silent, book frozen, not live",
+    "silent": "⚠ SILENT: no book update lately, book frozen, not live",
     "disconnected": "✕ DISCONNECTED: book frozen, not live",
 }
 
 SHORT_MIDDLE_TEXT = {
     "syncing": "⟳ RESYNCING: not live",
-    "silent": "⚠ STALE: not live",
+    "silent": "⚠ SILENT: not live",
     "disconnected": "✕ DISCONNECTED: not live",
 }
 """For narrow ladders: the state and "not live" must survive any width."""
@@ -91,6 +95,10 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         self.store = store
         self.symbol: str | None = None
         self.freshness = "syncing"
+        self.age_text = ""
+        """``age 0.4s`` for a vouched book, else empty (what the header shows)."""
+        self._columns = (9, self.SIZE_WIDTH, self.CUM_WIDTH)
+        """Price, size and cumulative column widths of the last build (for the header)."""
 
     # ------------------------------------------------------------------ public API
 
@@ -108,18 +116,39 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
     def flush(self, dirty: set[str], force: bool = False) -> None:
         """Rebuild changed rows; called once per frame by the app."""
         symbol = self.symbol
-        freshness = self.store.book_freshness(symbol) if symbol else "syncing"
+        store = self.store
+        freshness = store.book_freshness(symbol) if symbol else "syncing"
+        age = store.book_age(symbol) if symbol and freshness != "syncing" else None
+        age_text = f"age {fmt_book_age(age)}" if age is not None else ""
         state_changed = freshness != self.freshness
         if state_changed:
             self.freshness = freshness
             self.set_class(freshness != "live", "-stale")
             self.set_class(freshness == "disconnected", "-disconnected")
+        age_changed = age_text != self.age_text
+        self.age_text = age_text
         topic = topics.book_topic(symbol) if symbol else ""
-        if not force and not state_changed and topic not in dirty:
-            return
-        self._rebuild(repaint_all=state_changed or force)
+        if force or state_changed or topic in dirty:
+            self._rebuild(repaint_all=state_changed or force)
+        elif age_changed:
+            self.update_row(0, *self._header_item(self.size.width))
 
-    def row_items(self, width: int, height: int) -> list[tuple[RowKey, list[tuple[str, str]]]]:
+    def _header_item(self, width: int) -> tuple[RowKey, Spans]:
+        """Column labels on the left; the book's age and state right-aligned."""
+        price_w, size_w, cum_w = self._columns
+        state = STATE_TEXT[self.freshness]
+        dated = f"{self.age_text}  {state}" if self.age_text else state
+        labels = f"{'Price':>{price_w}} {'Size':>{size_w}} "
+        if cum_w:
+            labels += f"{'Cum':>{cum_w}} "
+        short = f"{'Price':>{price_w}} "
+        # The state must always show: the labels give way first, then the age.
+        options = ((labels, dated), (short, dated), (labels, state), (short, state))
+        header, text = next(((h, t) for h, t in options if len(h) + len(t) <= width), ("", state))
+        spans = [(header, "header"), (text.rjust(max(0, width - len(header))), "state")]
+        return ("h", header, text, width), spans
+
+    def row_items(self, width: int, height: int) -> list[tuple[RowKey, Spans]]:
         """Every row as (cache key, [(text, style kind), ...])."""
         store = self.store
         symbol = self.symbol
@@ -145,19 +174,8 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
             fixed = price_w + 1 + size_w + 1
         bar_w = max(0, width - fixed)
 
-        rows: list[tuple[RowKey, list[tuple[str, str]]]] = []
-        state = STATE_TEXT[freshness]
-        header = f"{'Price':>{price_w}} {'Size':>{size_w}} "
-        if cum_w:
-            header += f"{'Cum':>{cum_w}} "
-        if len(header) + len(state) > width:
-            header = f"{'Price':>{price_w}} "  # the state must always show; labels give way
-        rows.append(
-            (
-                ("h", header, state, width),
-                [(header, "header"), (state.rjust(max(0, width - len(header))), "state")],
-            )
-        )
+        self._columns = (price_w, size_w, cum_w)
+        rows: list[tuple[RowKey, Spans]] = [self._header_item(width)]
 
         def level_row(
             side: str, level: Level | None, cum: Decimal | None, best: bool

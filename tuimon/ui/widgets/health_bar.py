@@ -5,7 +5,9 @@ shows), or at once when a route's state changes; a repaint is ``refresh()`` of a
 widget, never a layout pass (the same cost as ``Static.update(..., layout=False)``, but the
 text is laid out in ``render`` for the current width, so a resize needs no new data).
 The ``-disconnected`` and ``-stale`` classes turn it red (``health_bar.tcss``); the text says
-the same with glyphs, so it reads without colour.
+the same with glyphs, so it reads without colour. A book whose own stream stalled while its
+connection stays up also makes the bar ``stale``, naming the book: the route glyphs alone
+would say all is well.
 """
 
 from __future__ import annotations
@@ -100,11 +102,12 @@ class HealthBar(Widget):
         rate = self.meter.sample(now, health.messages)
         routes = [(name, route_state(r, now)) for name, r in sorted(health.routes.items())]
         states = {s for _, s in routes}
+        stalled = tuple(symbol for symbol in sorted(store.books) if store.book_stalled(symbol))
         if not routes:
             state = "connecting"
         elif "down" in states:
             state = "disconnected"
-        elif "stale" in states:
+        elif "stale" in states or stalled:
             state = "stale"
         else:
             state = "ok"
@@ -116,7 +119,7 @@ class HealthBar(Widget):
         show_status = bool(status) and now - since < STATUS_SECONDS
         if not show_status and self._pinned:
             status, show_status = self._pinned, True
-        key = (state, tuple(routes), wall // 1000, show_status and status)
+        key = (state, tuple(routes), stalled, wall // 1000, show_status and status)
         if key == self._key and not force:
             return
         self._key = key
@@ -138,7 +141,8 @@ class HealthBar(Widget):
         }
         label = {"disconnected": "DISCONNECTED", "stale": "STALE", "connecting": "CONNECTING"}
         if state in label:
-            self.status_line = f"{label[state]}: " + (status if show_status else "no live data")
+            quiet = f"{', '.join(stalled)} book silent" if stalled else "no live data"
+            self.status_line = f"{label[state]}: " + (status if show_status else quiet)
         elif show_status:
             self.status_line = f"⚠ {status}"
         else:

@@ -116,17 +116,21 @@ class CachedRowsWidget(Widget):
             self.refresh()
             return
         for y, (key, spans) in enumerate(rows):
-            if self._row_keys[y] == key:
-                continue
-            self._row_keys[y] = key
-            strip, cells = self._build(spans, width)
-            x0, x1 = changed_span(self._cells[y], cells)
-            self._strips[y] = strip
-            self._cells[y] = cells
-            if x1 > x0:
-                # Just the changed cells of this row (Textual writes the row up to x1, so an
-                # unchanged tail such as a long bar costs nothing on the wire).
-                self.refresh(Region(x0, y, x1 - x0, 1))
+            self.update_row(y, key, spans)
+
+    def update_row(self, y: int, key: object, spans: Spans) -> None:
+        """Replace one cached row if its key changed, repainting only its changed cells."""
+        if not 0 <= y < len(self._row_keys) or self._row_keys[y] == key:
+            return
+        self._row_keys[y] = key
+        strip, cells = self._build(spans, self.size.width)
+        x0, x1 = changed_span(self._cells[y], cells)
+        self._strips[y] = strip
+        self._cells[y] = cells
+        if x1 > x0:
+            # Just the changed cells of this row (Textual writes the row up to x1, so an
+            # unchanged tail such as a long bar costs nothing on the wire).
+            self.refresh(Region(x0, y, x1 - x0, 1))
 
     def _build(self, spans: Spans, width: int) -> tuple[Strip, tuple[str, str]]:
         """The row's Strip (adjacent spans of one style merged: fewer escape sequences) and
