@@ -115,6 +115,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         endpoints = _endpoints(args)
     except EndpointError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
+    from tuimon.feeds.proxy import ProxyConfigError, run_proxies
+
+    try:
+        # Every URL the command will use, before anything connects (--demo: never a proxy).
+        # The monitor may open the account socket (keys can come from the config): check it.
+        proxies = run_proxies(
+            endpoints, private=command != "snapshot" or args.private, demo=args.demo
+        )
+    except ProxyConfigError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
         from tuimon.config import ConfigError, config_path, load_config
         from tuimon.headless import SnapshotRequest, run
@@ -138,8 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 private=args.private,
                 key_file=account.key_file_path if account else None,
                 private_key_path=account.private_key_file if account else None,
+                proxies=proxies,
             )
         )
     from tuimon.ui.launch import run_monitor  # imports Textual
 
-    return run_monitor(args, endpoints)
+    return run_monitor(args, endpoints, proxies=proxies)
