@@ -28,12 +28,16 @@ from tuimon.clock import SystemClock
 from tuimon.feeds import wire
 from tuimon.feeds.backoff import Backoff
 from tuimon.feeds.connection import ConnectionConfig, GiveUp, StreamConnection
+from tuimon.feeds.credentials import Credentials
 from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
 from tuimon.feeds.proxy import ProxyConfigError, ProxyFailure, ProxyRules, parse_proxy
 from tuimon.feeds.rest import RestClient, RestError
+from tuimon.feeds.user import UserFeed
 from tuimon.protocol.endpoints import Market, Route, resolve_endpoints
+from tuimon.protocol.signing import HmacSigner, Secret
 from tuimon.sim import SimServer
 from tuimon.store import Store
+from tuimon.store.account import AccountStore
 
 USER = "us@er"
 PASSWORD = "p:ss w0rd/%"
@@ -327,9 +331,14 @@ async def test_wss_and_https_through_the_tunnel(tmp_path, monkeypatch, scheme):
         assert orjson.loads(got[0]) == {"hello": "through the tunnel"}
         rest = RestClient(endpoints, proxies=rules, max_attempts=1)
         assert await rest.get("ping") == {}
+        # The user-data socket (websockets) over the same kind of tunnel.
+        credentials = Credentials(Secret("key"), HmacSigner(Secret("secret")), "test")
+        user = UserFeed(AccountStore("spot"), endpoints, credentials, proxies=rules)
+        async with user._connect(url) as private_ws:
+            assert orjson.loads(await private_ws.recv()) == {"hello": "through the tunnel"}
     kind = "CONNECT" if scheme == "http" else "socks-domain"
     assert {(t.kind, t.target) for t in proxy.tunnels} == {(kind, f"{name}:{port}")}
-    assert len(proxy.tunnels) == 2  # the WebSocket and the REST connection
+    assert len(proxy.tunnels) == 3  # the two WebSockets and the REST connection
 
 
 # --------------------------------------------------------------------------- refusals, failures
