@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tuimon.ui.app import TuimonApp
-from tuimon.ui.sample import build_sample_app
+from tuimon.ui.sample import build_sample_app, sample_alert_config
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -37,6 +37,28 @@ async def _search(pilot: Pilot[None]) -> None:
         widget.cursor_blink = False
 
 
+async def _alert_fired(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, TuimonApp)
+    app.alerts.check()
+    app.flush_frame()
+
+
+async def _alert_list(pilot: Pilot[None]) -> None:
+    await _alert_fired(pilot)
+    await pilot.press("N")
+
+
+async def _alert_form(pilot: Pilot[None]) -> None:
+    await pilot.press("n", *"spread_bps >= 5")
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+def _alerting() -> TuimonApp:
+    return build_sample_app(config=sample_alert_config())
+
+
 SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("main-80x24", (80, 24), build_sample_app, _nothing),
     ("main-160x48", (160, 48), build_sample_app, _nothing),
@@ -45,6 +67,9 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("symbol-search", (100, 30), build_sample_app, _search),
     ("account-usdm", (160, 48), lambda: build_sample_app(market="usdm"), _nothing),
     ("account-no-keys", (80, 24), lambda: build_sample_app(account="none"), _nothing),
+    ("alert-fired", (120, 40), _alerting, _alert_fired),
+    ("alert-list", (110, 30), _alerting, _alert_list),
+    ("alert-form", (100, 30), build_sample_app, _alert_form),
 ]
 
 

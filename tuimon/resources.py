@@ -14,6 +14,7 @@ STYLE_FILES = (
     "health_bar.tcss",
     "help.tcss",
     "search.tcss",
+    "alerts.tcss",
 )
 """Every stylesheet, in load order (later files may refine earlier ones)."""
 

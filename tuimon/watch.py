@@ -19,7 +19,7 @@ from typing import TextIO
 import orjson
 
 from tuimon.alerts.engine import AlertEngine
-from tuimon.alerts.rules import Metric, Rule, RuleError, parse_rule
+from tuimon.alerts.rules import Metric, Rule, RuleError, check_market, parse_rule
 from tuimon.clock import Clock, SystemClock
 from tuimon.config import AlertPrefs
 from tuimon.feeds.connection import GiveUp
@@ -71,10 +71,12 @@ def rules_from(texts: Sequence[str], configured: Sequence[AlertPrefs]) -> list[R
 def _check_rules(request: WatchRequest) -> None:
     if not request.rules:
         raise UsageError("no alert rules: give --alert RULE or add [[alerts]] to the config")
-    market = request.endpoints.market
+    futures = request.endpoints.market.is_futures
     for rule in request.rules:
-        if rule.metric is Metric.FUNDING_RATE and not market.is_futures:
-            raise UsageError(f"bad alert {rule.text!r}: funding_rate is a futures metric")
+        try:
+            check_market(rule, futures=futures)
+        except RuleError as exc:
+            raise UsageError(f"bad alert {rule.text!r}: {exc}") from None
 
 
 async def watch(
@@ -113,14 +115,9 @@ async def watch(
         failed = asyncio.ensure_future(feed.wait_failed())
         stopped = asyncio.ensure_future(stop.wait())
         deadline = None if request.seconds is None else clock.monotonic() + request.seconds
-        seeded: set[str] = set()
         try:
             while not failed.done() and not stopped.done():
-                for symbol in moving - seeded:
-                    series = store.klines.get((symbol, "1m"))
-                    if series is not None and series.candles:
-                        engine.seed(symbol, [(c.close_time, c.close) for c in series.candles])
-                        seeded.add(symbol)
+                engine.seed_from_klines(store)
                 for event in engine.evaluate(store):
                     out.write(orjson.dumps(event.as_json()).decode() + "\n")
                     out.flush()

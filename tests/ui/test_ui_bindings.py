@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input
-from ui_helpers import fake_feed_app, sample_app, settle
+from ui_helpers import fake_feed_app, sample_app, settle, watches
 
 from tuimon.config import load_config
 from tuimon.ui.app import TuimonApp
@@ -17,10 +17,6 @@ from tuimon.ui.widgets.kline_spark import KlineSpark
 from tuimon.ui.widgets.ticker_grid import TickerGrid
 
 SIZE = (120, 40)
-
-
-def watches(seen: list) -> list:
-    return [m.watch for m in seen if isinstance(m, TuimonApp.WatchChanged)]
 
 
 @pytest.mark.parametrize("keys", [("j",), ("down",)])

@@ -43,6 +43,9 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
         "symbol-search.svg",
         "account-usdm.svg",
         "account-no-keys.svg",
+        "alert-fired.svg",
+        "alert-list.svg",
+        "alert-form.svg",
     }
     for path in written:
         text = path.read_text()

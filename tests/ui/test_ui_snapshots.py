@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ui_helpers import no_blink, sample_app, settle
 
-from tuimon.ui.sample import SYMBOLS
+from tuimon.ui.sample import SYMBOLS, sample_alert_config
 
 
 def test_main_80x24(snap_compare) -> None:
@@ -79,3 +79,40 @@ def test_account_usdm_positions(snap_compare) -> None:
     """USDⓈ-M: margin balances and positions with entry, mark and unrealized PnL."""
     app = sample_app(market="usdm")
     assert snap_compare(app, terminal_size=(160, 48), run_before=settle)
+
+
+def _alert_app():
+    return sample_app(config=sample_alert_config())
+
+
+def test_alert_fired(snap_compare) -> None:
+    """An alert fires: the toast, and the health bar's line."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        assert [e.rule.text for e in pilot.app.alerts.check()] == ["BTCUSDT price > 95000"]
+        pilot.app.flush_frame()
+        await pilot.pause()
+
+    assert snap_compare(_alert_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_alert_form(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", *"spread_bps >= 5")
+        await no_blink(pilot)
+
+    assert snap_compare(sample_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_alert_list(snap_compare) -> None:
+    """Values now, when each fired, a disabled rule, a window not known yet."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.alerts.check()
+        await pilot.press("N")
+        await pilot.pause()
+
+    assert snap_compare(_alert_app(), terminal_size=(110, 30), run_before=run_before)

@@ -13,7 +13,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from tuimon.clock import FrozenClock
-from tuimon.config import Settings
+from tuimon.config import Config, Settings
 from tuimon.feeds.market import FeedError, Watch
 from tuimon.protocol.models import SymbolInfo
 from tuimon.store import Store
@@ -30,6 +30,7 @@ def sample_app(
     config_path: Path | None = None,
     market: str = "spot",
     account: str = "demo",
+    config: Config | None = None,
 ) -> TuimonApp:
     """The real app over a seeded store (the same mutators the feed uses), frozen clock.
 
@@ -43,6 +44,7 @@ def sample_app(
         config_path=config_path,
         market=market,
         account=account,
+        config=config,
     )
 
 
@@ -134,3 +136,8 @@ def fake_feed_app(
     )
     app = build_app(settings, store=store, clock=clock, live=True, feed=feed)
     return app, feed
+
+
+def watches(seen: list) -> list[Watch]:
+    """The Watch of every WatchChanged message a ``message_hook`` list caught, in order."""
+    return [m.watch for m in seen if isinstance(m, TuimonApp.WatchChanged)]

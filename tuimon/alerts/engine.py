@@ -51,6 +51,7 @@ class AlertEvent:
 @dataclass(slots=True)
 class _State:
     fired_at: float | None = None
+    fired_ms: int | None = None
     seen_false: bool = True
     last: Decimal | None = None
 
@@ -67,6 +68,7 @@ class AlertEngine:
     _states: dict[str, _State] = field(default_factory=dict)
     _histories: dict[str, PriceHistory] = field(default_factory=dict)
     _fills_seen: set[tuple[str, int, int]] | None = None
+    _seeded: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.set_rules(self.rules)
@@ -112,7 +114,26 @@ class AlertEngine:
         if history is not None:
             history.seed(samples)
 
+    def seed_from_klines(self, store: Store) -> None:
+        """Seed each move window not yet seeded from the store's 1m klines, once they are
+        there (the feed loads them from REST when it starts streaming the symbol)."""
+        for symbol in self.move_symbols - self._seeded:
+            series = store.klines.get((symbol, "1m"))
+            if series is not None and series.candles:
+                self.seed(symbol, [(c.close_time, c.close) for c in series.candles])
+                self._seeded.add(symbol)
+
     # ------------------------------------------------------------------ evaluation
+
+    def current(self, store: Store, rule: Rule) -> Decimal | None:
+        """The rule's metric now, as the next evaluation would read it (None: unknown; always
+        None for ``fill``, an event)."""
+        return read_metric(store, rule, self._histories)
+
+    def last_fired_ms(self, rule: Rule) -> int | None:
+        """Wall time (ms) the rule last fired, None when it has not since it was added."""
+        state = self._states.get(rule.text)
+        return state.fired_ms if state is not None else None
 
     def evaluate(self, store: Store) -> list[AlertEvent]:
         """Rules that fire now."""
@@ -142,7 +163,7 @@ class AlertEngine:
             if not holds:
                 state.seen_false = True
             elif state.armed(now, rule.cooldown):
-                state.fired_at, state.seen_false = now, False
+                state.fired_at, state.fired_ms, state.seen_false = now, now_ms, False
                 fired.append(AlertEvent(rule, rule.symbol, value, now_ms))
         return fired
 
@@ -163,7 +184,7 @@ class AlertEngine:
             if rule.symbol not in (ANY_SYMBOL, fill.symbol) or not rule.holds(fill.qty):
                 continue
             if state.armed(now, rule.cooldown):
-                state.fired_at = now
+                state.fired_at, state.fired_ms = now, now_ms
                 out.append(AlertEvent(rule, fill.symbol, fill.qty, fill.time_ms or now_ms))
         state.seen_false = True  # between fills the condition is false
         return out

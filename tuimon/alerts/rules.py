@@ -172,3 +172,13 @@ def parse_rule(text: str, *, enabled: bool = True, cooldown: float = DEFAULT_COO
     if not (0 <= cooldown <= MAX_COOLDOWN):
         raise RuleError(f"cooldown must be between 0 and {MAX_COOLDOWN:g} seconds")
     return Rule(symbol, metric, op, value + 0, window, enabled, float(cooldown))
+
+
+def check_market(rule: Rule, *, futures: bool) -> None:
+    """Refuse a rule the market cannot evaluate (so it is not accepted and then never fires).
+
+    Raises:
+        RuleError: one line.
+    """
+    if rule.metric is Metric.FUNDING_RATE and not futures:
+        raise RuleError("funding_rate is a futures metric")

@@ -34,6 +34,7 @@ from tuimon.feeds.rest import RestError
 from tuimon.protocol.models import SymbolInfo
 from tuimon.resources import style_paths
 from tuimon.store import Store, topics
+from tuimon.ui.alerting import EVALUATE_EVERY, AppAlerts
 from tuimon.ui.commands import SymbolCommands
 from tuimon.ui.logbridge import CapturedLog
 from tuimon.ui.screens.help import HelpScreen
@@ -102,6 +103,8 @@ MAIN_ONLY_ACTIONS = frozenset(
         "previous_interval",
         "cycle_sort",
         "reverse_sort",
+        "new_alert",
+        "alerts",
     }
 )
 """Actions that act on the main screen; a modal on top disables them."""
@@ -136,6 +139,8 @@ class TuimonApp(App[None]):
         Binding("I", "previous_interval", "Previous kline interval"),
         Binding("s", "cycle_sort", "Sort the grid by the next column"),
         Binding("r", "reverse_sort", "Reverse the sort order"),
+        Binding("n", "new_alert", "New alert on the selected symbol"),
+        Binding("N", "alerts", "Alerts: list, enable, disable, delete"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
     ]
@@ -198,6 +203,8 @@ class TuimonApp(App[None]):
         """The market's preferences as the file holds them (only changes are written)."""
         self._last_watch: Watch | None = None
         self._account_tickers: frozenset[str] = frozenset()
+        self.alerts = AppAlerts(self)
+        self.alert_timer: Timer | None = None
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
         selected = settings.selected if settings.selected in settings.watchlist else None
         if selected is None and settings.watchlist:
@@ -220,6 +227,10 @@ class TuimonApp(App[None]):
         self._push_view()
         self.frame_timer = self.set_interval(
             1 / max(0.5, self.settings.fps), self.flush_frame, name="frame", pause=not self.live
+        )
+        # Alerts on their own timer: they fire while a modal is up and no frame is drawn.
+        self.alert_timer = self.set_interval(
+            EVALUATE_EVERY, self.alerts.check, name="alerts", pause=not self.live
         )
         for problem in self.settings.problems:
             self.main.health.note(problem)
@@ -297,6 +308,9 @@ class TuimonApp(App[None]):
         self._quitting = True
         if self.frame_timer is not None:
             self.frame_timer.stop()
+        if self.alert_timer is not None:
+            self.alert_timer.stop()
+        await self.alerts.close()
         if code == 0:
             self.save_prefs()
         if self.feed is not None:
@@ -417,12 +431,23 @@ class TuimonApp(App[None]):
         """What should be streamed now: tickers for the watchlist (and what the account pane
         values with), book and klines for the selection."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
+        alerts = self.alerts
         return Watch(
-            tickers=frozenset(self.watchlist) | self._account_tickers,
-            books=selected,
+            tickers=frozenset(self.watchlist) | self._account_tickers | alerts.tickers(),
+            books=selected | alerts.books(),
             klines=selected,
             interval=self.interval,
         )
+
+    def follow_alert_symbols(self) -> None:
+        """The rules changed: stream what they read now."""
+        self._apply_watch()
+
+    def write_terminal(self, sequence: str) -> None:
+        """Write an escape sequence to the terminal (a desktop notification), as
+        :meth:`bell` does; nothing when headless (tests, where it is recorded instead)."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def _apply_watch(self) -> None:
         if self.feed is not None and not self._feed_ready:
@@ -592,6 +617,14 @@ class TuimonApp(App[None]):
     def action_reverse_sort(self) -> None:
         """Flip the grid's sort order."""
         self.main.grid.reverse_sort()
+
+    def action_new_alert(self) -> None:
+        """A small form: a rule on the selected symbol."""
+        self.alerts.open_form()
+
+    def action_alerts(self) -> None:
+        """The rule list: enable, disable, delete, see values and when each fired."""
+        self.alerts.open_list()
 
     def action_help(self) -> None:
         """Every binding, generated from BINDINGS."""

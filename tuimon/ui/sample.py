@@ -31,6 +31,7 @@ from tuimon.store import Store
 from tuimon.ui.format import INTERVAL_MS
 
 if TYPE_CHECKING:
+    from tuimon.config import Config
     from tuimon.ui.app import TuimonApp
 
 # symbol, base, quote, tick size, step size, reference price
@@ -415,6 +416,24 @@ def fill_account(store: Store, clock: Clock, kind: str = "demo") -> None:
     account.apply(_trade(sol, "4.000", 77_003))
 
 
+SAMPLE_ALERT_RULES: tuple[tuple[str, bool], ...] = (
+    ("BTCUSDT price > 95000", True),
+    ("BTCUSDT spread_bps >= 5", True),
+    ("ETHUSDT move_pct_5m > 2", True),
+    ("SOLUSDT change_pct < -5", False),
+    ("* fill > 0", True),
+)
+"""Rules of the alert screenshots: one that fires on the sample data, one whose window is not
+known yet, a disabled one, and a fill rule."""
+
+
+def sample_alert_config() -> Config:
+    """A config holding :data:`SAMPLE_ALERT_RULES` (default [notify])."""
+    from tuimon.config import AlertPrefs, Config
+
+    return Config(alerts=tuple(AlertPrefs(rule, enabled) for rule, enabled in SAMPLE_ALERT_RULES))
+
+
 def build_sample_app(
     *,
     watchlist: tuple[str, ...] = WATCHLIST,
@@ -425,6 +444,7 @@ def build_sample_app(
     uptime_ms: int = 754_000,
     market: str = "spot",
     account: str = "demo",
+    config: Config | None = None,
 ) -> TuimonApp:
     """The real app (via the factory) over a seeded store and a frozen clock, no feed.
 
@@ -432,7 +452,7 @@ def build_sample_app(
     balances and positions). ``account`` is one of :data:`ACCOUNT_KINDS`. ``stale`` drops
     the market connection and the account's.
     """
-    from tuimon.config import Settings
+    from tuimon.config import Config, Settings
     from tuimon.ui.factory import build_app
 
     clock = FrozenClock()
@@ -445,6 +465,10 @@ def build_sample_app(
         if store.account.enabled:
             store.account.set_connection(False, "reconnecting: disconnected")
     settings = Settings(
-        market=market, watchlist=watchlist, selected=selected, config_path=config_path
+        market=market,
+        watchlist=watchlist,
+        selected=selected,
+        config=config or Config(),
+        config_path=config_path,
     )
     return build_app(settings, store=store, clock=clock, live=live)
