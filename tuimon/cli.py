@@ -279,5 +279,7 @@ def _watch(
         demo=args.demo,
         seed=args.seed,
         snapshot=keys,
+        hook=config.notify.command,
+        hook_timeout=config.notify.command_timeout,
     )
     return run_watch(request)

@@ -19,6 +19,7 @@ from typing import TextIO
 import orjson
 
 from tuimon.alerts.engine import AlertEngine
+from tuimon.alerts.notify import HookRunner
 from tuimon.alerts.rules import Metric, Rule, RuleError, check_market, parse_rule
 from tuimon.clock import Clock, SystemClock
 from tuimon.config import AlertPrefs
@@ -46,6 +47,9 @@ class WatchRequest:
     give_up_after: int | None = 5
     snapshot: SnapshotRequest | None = None
     """Keys and config paths for ``fill`` rules (the private side)."""
+    hook: tuple[str, ...] = ()
+    """``[notify] command``: run for each alert too (JSON on stdin), as in the monitor."""
+    hook_timeout: float = 5.0
 
 
 def rules_from(texts: Sequence[str], configured: Sequence[AlertPrefs]) -> list[Rule]:
@@ -108,6 +112,7 @@ async def watch(
     )
     stop = stop or asyncio.Event()
     moving = engine.move_symbols
+    hook = HookRunner(request.hook, request.hook_timeout, _report_hook)
     async with market_session(
         session_request, clock=clock, books=engine.book_symbols, klines=moving
     ) as session:
@@ -121,6 +126,7 @@ async def watch(
                 for event in engine.evaluate(store):
                     out.write(orjson.dumps(event.as_json()).decode() + "\n")
                     out.flush()
+                    hook.submit(event)
                 left = None if deadline is None else deadline - clock.monotonic()
                 if left is not None and left <= 0:
                     break
@@ -131,7 +137,15 @@ async def watch(
         finally:
             failed.cancel()
             stopped.cancel()
+            # Alerts already printed still reach the hook (each bounded by its timeout).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(hook.idle(), request.hook_timeout + 1)
+            await hook.close()
     return 0
+
+
+def _report_hook(problem: str) -> None:
+    print(f"tuimon watch: {problem}", file=sys.stderr)  # noqa: T201 - watch's error channel
 
 
 def run_watch(request: WatchRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:

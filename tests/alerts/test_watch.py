@@ -133,3 +133,27 @@ def test_sigterm_ends_watch_cleanly(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_config_hook_runs_for_each_alert(tmp_path) -> None:
+    got = tmp_path / "hook.jsonl"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[alerts]]\nrule = "BTCUSDT price > 0"\n\n'
+        f'[notify]\ncommand = ["/bin/sh", "-c", "cat >> {got}"]\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuimon", "watch", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**__import__("os").environ, "TUIMON_CONFIG": str(config)},
+    )
+    try:
+        assert proc.stdout is not None
+        printed = orjson.loads(proc.stdout.readline())
+        proc.send_signal(signal.SIGTERM)  # the hook still runs for what was printed
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [orjson.loads(line) for line in got.read_bytes().splitlines()] == [printed]
