@@ -1,96 +1,322 @@
-"""Book-apply cost per diff at 1000 levels a side (a benchmark, not a test).
+"""Book apply, tuimon next to the libraries users would pick instead (a benchmark, not a test).
 
-Run: .venv/bin/python tests/bench/bench_book.py
-Prints µs per diff for: applying parsed diffs through BookSync (chain check + levels), and the
-whole path from raw frame bytes (orjson + typed parse + apply), next to orjson.loads alone.
+Run: .venv/bin/pip install -q -e '.[bench]' && .venv/bin/python tests/bench/bench_book.py
+
+One seeded workload for every row: a 1000-level-a-side snapshot, then 20,000 spot diffs of 12
+levels each (~10 % deletions, some inserts beyond the edge), prices and quantities as Binance
+sends them (8-decimal strings). Columns, in µs per diff:
+
+- apply: levels already decoded into the row's own types, applied.
+- raw bytes: from the frame's bytes: ``orjson.loads``, exact decimals (each library's way), apply.
+- + top 10: the raw-bytes path plus one read of the best 10 levels a side after every diff (what a
+  depth ladder needs; python-binance's DepthCache sorts on every read).
+
+tuimon's rows also check every diff's ``U``/``u`` link against the book (the others do not
+sequence-check at all), and its raw path validates every decimal string against the strict
+exchange grammar. After the run every row's top 10 levels are compared: they must be equal.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import random
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import orjson
 
 from tuimon.protocol.book import BookSync
-from tuimon.protocol.models import DepthSnapshot
+from tuimon.protocol.models import DepthDiff, DepthSnapshot
 from tuimon.protocol.parse import parse_frame
 
 LEVELS = 1000
 DIFFS = 20_000
 LEVELS_PER_DIFF = 12  # a busy spot @depth@100ms event touches roughly this many levels
+DELETE_SHARE = 0.10
+TOP = 10
+
+Pair = tuple[Decimal, Decimal]
+Top = tuple[list[Pair], list[Pair]]
+
+
+def _q8(value: Decimal) -> str:
+    return f"{value:.8f}"
 
 
 def build(seed: int = 1) -> tuple[DepthSnapshot, list[bytes]]:
+    """The snapshot and the raw frames (combined-stream envelopes, as the wire carries them)."""
     rng = random.Random(seed)
     tick = Decimal("0.01")
     mid = 95_000_00  # in ticks
-    bids = [
-        (Decimal(mid - i) * tick, Decimal(rng.randint(1, 5000)) / 1000)
-        for i in range(1, LEVELS + 1)
-    ]
-    asks = [
-        (Decimal(mid + i) * tick, Decimal(rng.randint(1, 5000)) / 1000)
-        for i in range(1, LEVELS + 1)
-    ]
+
+    def size() -> Decimal:
+        return Decimal(rng.randint(1, 5000)) / 1000
+
+    bids = [(Decimal(mid - i) * tick, size()) for i in range(1, LEVELS + 1)]
+    asks = [(Decimal(mid + i) * tick, size()) for i in range(1, LEVELS + 1)]
     snapshot = DepthSnapshot(last_update_id=1000, bids=tuple(bids), asks=tuple(asks))
     frames = []
     next_id = 1001
     for _ in range(DIFFS):
-        b, a = [], []
+        b: list[list[str]] = []
+        a: list[list[str]] = []
         for _ in range(LEVELS_PER_DIFF):
             side = b if rng.random() < 0.5 else a
             offset = rng.randint(1, LEVELS + 20)  # a few beyond the edge: inserts
-            price = (mid - offset) if side is b else (mid + offset)
-            qty = "0" if rng.random() < 0.2 else f"{rng.randint(1, 5000) / 1000:.3f}"
-            side.append([f"{Decimal(price) * tick}", qty])
+            price = Decimal(mid - offset if side is b else mid + offset) * tick
+            qty = Decimal(0) if rng.random() < DELETE_SHARE else size()
+            side.append([_q8(price), _q8(qty)])
         count = rng.randint(1, 5)
-        frame = {
-            "e": "depthUpdate",
-            "E": 1,
-            "s": "BTCUSDT",
-            "U": next_id,
-            "u": next_id + count - 1,
-            "b": b,
-            "a": a,
-        }
+        frame = {"e": "depthUpdate", "E": 1, "s": "BTCUSDT", "U": next_id,
+                 "u": next_id + count - 1, "b": b, "a": a}
         frames.append(orjson.dumps({"stream": "btcusdt@depth@100ms", "data": frame}))
         next_id += count
     return snapshot, frames
 
 
-def main() -> None:
-    snapshot, frames = build()
-    parsed = [parse_frame(raw)[1] for raw in frames]
+@dataclass(slots=True)
+class Row:
+    name: str
+    apply_us: float
+    raw_us: float
+    top_us: float
+    top: Top
 
-    sync = BookSync(futures=False)
-    sync.on_snapshot(snapshot)
+
+def _time(run: Callable[[], None], count: int) -> float:
+    gc.collect()
     start = time.perf_counter()
-    for diff in parsed:
-        sync.on_diff(diff)  # type: ignore[arg-type]
-    apply_us = (time.perf_counter() - start) / len(parsed) * 1e6
-    assert sync.stats.applied == len(parsed) and sync.synced
+    run()
+    return (time.perf_counter() - start) / count * 1e6
 
-    sync = BookSync(futures=False)
-    sync.on_snapshot(snapshot)
-    start = time.perf_counter()
-    for raw in frames:
-        sync.on_diff(parse_frame(raw)[1])  # type: ignore[arg-type]
-    full_us = (time.perf_counter() - start) / len(frames) * 1e6
 
-    start = time.perf_counter()
-    for raw in frames:
-        orjson.loads(raw)
-    loads_us = (time.perf_counter() - start) / len(frames) * 1e6
+def _decimal_levels(levels: Iterable[list[str]]) -> list[Pair]:
+    return [(Decimal(p), Decimal(q)) for p, q in levels]
 
-    bid_levels, ask_levels = sync.book.sizes()
-    print(f"book levels (bids/asks) after run : {bid_levels}/{ask_levels}")
-    print(f"diffs                              : {len(frames)} x {LEVELS_PER_DIFF} levels")
-    print(f"apply parsed diff (BookSync)       : {apply_us:7.2f} µs/diff")
-    print(f"raw bytes -> parse -> apply        : {full_us:7.2f} µs/diff")
-    print(f"orjson.loads alone                 : {loads_us:7.2f} µs/diff")
+
+# ---------------------------------------------------------------------------- tuimon
+
+
+def bench_tuimon(snapshot: DepthSnapshot, frames: list[bytes]) -> Row:
+    parsed: list[DepthDiff] = [parse_frame(raw)[1] for raw in frames]  # type: ignore[misc]
+
+    def fresh() -> BookSync:
+        sync = BookSync(futures=False)
+        sync.on_snapshot(snapshot)
+        return sync
+
+    sync = fresh()
+
+    def apply() -> None:
+        for diff in parsed:
+            sync.on_diff(diff)
+
+    apply_us = _time(apply, len(parsed))
+    assert sync.synced and sync.stats.applied == len(parsed)
+    sync = fresh()
+
+    def raw() -> None:
+        for data in frames:
+            sync.on_diff(parse_frame(data)[1])  # type: ignore[arg-type]
+
+    raw_us = _time(raw, len(frames))
+    sync = fresh()
+
+    def top() -> None:
+        book = sync.book
+        for data in frames:
+            sync.on_diff(parse_frame(data)[1])  # type: ignore[arg-type]
+            book.bids(TOP)
+            book.asks(TOP)
+
+    top_us = _time(top, len(frames))
+    assert sync.synced
+    return Row("tuimon (BookSync, sequence-checked)", apply_us, raw_us, top_us,
+               (sync.book.bids(TOP), sync.book.asks(TOP)))
+
+
+# ---------------------------------------------------------------------------- peers
+
+
+class SidesBook:
+    """A book as two sorted maps keyed by Decimal (cryptofeed's order-book, SortedDict)."""
+
+    def __init__(self, make: Callable[[], tuple[object, object]], top: Callable[..., Top]):
+        self.make = make
+        self.read_top = top
+        self.bids, self.asks = make()
+
+    def load(self, snapshot: DepthSnapshot) -> None:
+        self.bids, self.asks = self.make()
+        for price, qty in snapshot.bids:
+            self.bids[price] = qty  # type: ignore[index]
+        for price, qty in snapshot.asks:
+            self.asks[price] = qty  # type: ignore[index]
+
+    def apply(self, bids: list[Pair], asks: list[Pair]) -> None:
+        for side, levels in ((self.bids, bids), (self.asks, asks)):
+            for price, qty in levels:
+                if qty:
+                    side[price] = qty  # type: ignore[index]
+                elif price in side:  # type: ignore[operator]
+                    del side[price]  # type: ignore[attr-defined]
+
+
+def bench_sides(name: str, book: SidesBook, snapshot: DepthSnapshot, frames: list[bytes]) -> Row:
+    decoded = [orjson.loads(raw)["data"] for raw in frames]
+    parsed = [(_decimal_levels(d["b"]), _decimal_levels(d["a"])) for d in decoded]
+    book.load(snapshot)
+
+    def apply() -> None:
+        for bids, asks in parsed:
+            book.apply(bids, asks)
+
+    apply_us = _time(apply, len(parsed))
+    book.load(snapshot)
+
+    def raw() -> None:
+        for data in frames:
+            diff = orjson.loads(data)["data"]
+            book.apply(_decimal_levels(diff["b"]), _decimal_levels(diff["a"]))
+
+    raw_us = _time(raw, len(frames))
+    book.load(snapshot)
+
+    def top() -> None:
+        for data in frames:
+            diff = orjson.loads(data)["data"]
+            book.apply(_decimal_levels(diff["b"]), _decimal_levels(diff["a"]))
+            book.read_top(book)
+
+    top_us = _time(top, len(frames))
+    return Row(name, apply_us, raw_us, top_us, book.read_top(book))
+
+
+def order_book_row(snapshot: DepthSnapshot, frames: list[bytes]) -> Row | str:
+    try:
+        from order_book import OrderBook
+    except ImportError:
+        return "cryptofeed order-book: not installed (pip install -e '.[bench]')"
+
+    def make() -> tuple[object, object]:
+        ob = OrderBook()
+        return ob.bids, ob.asks
+
+    def top(book: SidesBook) -> Top:
+        bids, asks = book.bids, book.asks
+        count_b, count_a = min(TOP, len(bids)), min(TOP, len(asks))  # type: ignore[arg-type]
+        return ([bids.index(i) for i in range(count_b)],  # type: ignore[attr-defined]
+                [asks.index(i) for i in range(count_a)])  # type: ignore[attr-defined]
+
+    return bench_sides("cryptofeed order-book (C), Decimal", SidesBook(make, top), snapshot,
+                       frames)
+
+
+def sorted_dict_row(snapshot: DepthSnapshot, frames: list[bytes]) -> Row | str:
+    try:
+        from sortedcontainers import SortedDict
+    except ImportError:
+        return "sortedcontainers: not installed (pip install -e '.[bench]')"
+
+    def make() -> tuple[object, object]:
+        return SortedDict(), SortedDict()
+
+    def top(book: SidesBook) -> Top:
+        bids, asks = book.bids, book.asks
+        n = len(bids)  # type: ignore[arg-type]
+        best_bids = [bids.peekitem(n - 1 - i) for i in range(min(TOP, n))]  # type: ignore[attr-defined]
+        best_asks = [asks.peekitem(i) for i in range(min(TOP, len(asks)))]  # type: ignore[attr-defined,arg-type]
+        return best_bids, best_asks
+
+    return bench_sides("sortedcontainers.SortedDict, Decimal", SidesBook(make, top), snapshot,
+                       frames)
+
+
+def depth_cache_row(snapshot: DepthSnapshot, frames: list[bytes]) -> Row | str:
+    try:
+        from binance.ws.depthcache import DepthCache
+    except ImportError:
+        try:
+            from binance.depthcache import DepthCache  # type: ignore[no-redef]
+        except ImportError:
+            return "python-binance DepthCache: not installed (pip install -e '.[bench]')"
+
+    def fresh() -> DepthCache:
+        cache = DepthCache("BTCUSDT", conv_type=Decimal)  # exact, not its float default
+        for price, qty in snapshot.bids:
+            cache.add_bid([_q8(price), _q8(qty)])
+        for price, qty in snapshot.asks:
+            cache.add_ask([_q8(price), _q8(qty)])
+        return cache
+
+    decoded = [orjson.loads(raw)["data"] for raw in frames]
+    cache = fresh()
+
+    def apply_levels(diff: dict[str, list[list[str]]]) -> None:
+        # What python-binance's depth cache manager does per event (its own loop body).
+        for bid in diff["b"]:
+            cache.add_bid(bid)
+        for ask in diff["a"]:
+            cache.add_ask(ask)
+
+    def apply() -> None:
+        for diff in decoded:
+            apply_levels(diff)
+
+    apply_us = _time(apply, len(decoded))
+    cache = fresh()
+
+    def raw() -> None:
+        for data in frames:
+            apply_levels(orjson.loads(data)["data"])
+
+    raw_us = _time(raw, len(frames))
+    cache = fresh()
+
+    def top() -> None:
+        for data in frames:
+            apply_levels(orjson.loads(data)["data"])
+            cache.get_bids()[:TOP]
+            cache.get_asks()[:TOP]
+
+    top_us = _time(top, len(frames))
+    best = ([tuple(x) for x in cache.get_bids()[:TOP]], [tuple(x) for x in cache.get_asks()[:TOP]])
+    return Row("python-binance DepthCache, Decimal", apply_us, raw_us, top_us, best)  # type: ignore[arg-type]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    snapshot, frames = build(args.seed)
+    results = [
+        bench_tuimon(snapshot, frames),
+        order_book_row(snapshot, frames),
+        sorted_dict_row(snapshot, frames),
+        depth_cache_row(snapshot, frames),
+    ]
+    loads_us = _time(lambda: [orjson.loads(raw) for raw in frames], len(frames))
+    print(f"workload: {LEVELS} levels a side, {DIFFS} diffs x {LEVELS_PER_DIFF} levels, "
+          f"{DELETE_SHARE:.0%} deletions, seed {args.seed}; µs per diff")
+    print(f"{'book':<40} {'apply':>8} {'raw bytes':>10} {'+ top 10':>9}")
+    rows = [r for r in results if isinstance(r, Row)]
+    for result in results:
+        if isinstance(result, str):
+            print(f"{result}")
+            continue
+        print(f"{result.name:<40} {result.apply_us:8.2f} {result.raw_us:10.2f} {result.top_us:9.2f}")
+    print(f"{'orjson.loads alone':<40} {'':8} {loads_us:10.2f}")
+    reference = rows[0].top
+    for row in rows[1:]:
+        if row.top != reference:
+            print(f"MISMATCH: {row.name}'s top {TOP} differs from tuimon's")
+            return 1
+    print(f"top {TOP} levels a side after the run: equal in all {len(rows)} books")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
