@@ -307,7 +307,8 @@ def main() -> int:
         if isinstance(result, str):
             print(f"{result}")
             continue
-        print(f"{result.name:<40} {result.apply_us:8.2f} {result.raw_us:10.2f} {result.top_us:9.2f}")
+        r = result
+        print(f"{r.name:<40} {r.apply_us:8.2f} {r.raw_us:10.2f} {r.top_us:9.2f}")
     print(f"{'orjson.loads alone':<40} {'':8} {loads_us:10.2f}")
     reference = rows[0].top
     for row in rows[1:]:
