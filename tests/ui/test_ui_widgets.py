@@ -11,7 +11,7 @@ from ui_helpers import sample_app, settle
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
 from tuimon.ui.sample import ROUTE, make_stale
-from tuimon.ui.widgets.depth_ladder import bar_cells, cumulative
+from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
 from tuimon.ui.widgets.kline_spark import contiguous_tail
 
@@ -81,12 +81,56 @@ async def test_ladder_repaints_only_changed_rows() -> None:
             return original(*regions, **kwargs)
 
         ladder.refresh = spy  # type: ignore[method-assign]
+        app.clock.advance(int(BOOK_EVERY * 1000))  # the ladder's own pace (5 Hz)
         app.flush_frame()
         after = ladder.row_texts()
         changed = [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
-        assert changed and len(changed) < len(after) // 2
+        # The header (its age moved on) and ask rows (their cumulative sizes) only: the middle
+        # row and every bid row are not repainted.
+        assert changed and max(changed) <= ladder.levels
         assert {r.y for r in dirty_regions} == set(changed)
         assert all(r.height == 1 for r in dirty_regions)
+
+
+def _grow_best_ask(app, qty: str) -> None:
+    sync = app.store.books["BTCUSDT"]
+    diff = DepthDiff(
+        "BTCUSDT",
+        event_time=app.clock.wall_ms(),
+        first_id=sync.last_update_id + 1,
+        final_id=sync.last_update_id + 1,
+        prev_final_id=None,
+        bids=(),
+        asks=((Decimal("96822.38"), Decimal(qty)),),
+    )
+    app.store.apply_depth(diff)
+    app.store.note_message(ROUTE, diff.event_time)
+
+
+async def test_ladder_levels_repaint_at_5_hz_but_a_state_change_at_once() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        best_ask = 1 + ladder.levels - 1  # the row just above the middle one
+        _grow_best_ask(app, "6.5")
+        app.clock.advance(int(BOOK_EVERY * 1000))
+        app.flush_frame()  # due: rebuilt now, so the next book change waits its turn
+        assert "6.50000" in ladder.row_texts()[best_ask]
+        _grow_best_ask(app, "7.5")
+        app.clock.advance(100)  # one frame later at 10 fps: not due yet
+        app.flush_frame()
+        assert "7.50000" not in ladder.row_texts()[best_ask]
+        app.clock.advance(100)
+        app.flush_frame()  # due: shown, and nothing was lost while held
+        assert "7.50000" in ladder.row_texts()[best_ask]
+        # A change of state is never held: the frame that sees it shows it.
+        _grow_best_ask(app, "8.5")
+        app.store.books["BTCUSDT"].invalidate()
+        app.store.mark(topics.book_topic("BTCUSDT"))
+        app.clock.advance(10)
+        app.flush_frame()
+        assert ladder.freshness == "syncing" and "RESYNCING" in ladder.row_texts()[0]
 
 
 async def test_ladder_never_shows_stale_book_as_live() -> None:

@@ -53,7 +53,7 @@ class MainScreen(Screen[None]):
     def flush(self, dirty: set[str], now: float) -> None:
         """One frame: each pane re-reads only what its topics say changed."""
         self.grid.flush(dirty, now)
-        self.ladder.flush(dirty)
+        self.ladder.flush(dirty, now=now)
         self.spark.flush(dirty)
         self.orders.flush(dirty)
         self.health.flush(now)

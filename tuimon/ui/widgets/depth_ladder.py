@@ -45,6 +45,16 @@ SHORT_MIDDLE_TEXT = {
 
 RowKey = tuple[object, ...]
 
+BOOK_EVERY = 0.2
+"""Seconds between rebuilds of the levels (5 Hz) while the grid keeps the frame rate.
+
+The ladder is most of the terminal's bytes: a busy book changes every 100 ms and every change
+moves the cumulative column and the bars of the rows below it. Nobody reads a level faster than
+5 times a second; a state change (live → silent, resyncing, disconnected) and a symbol switch
+still repaint in the same frame, and the header's age keeps its own pace."""
+_DUE = BOOK_EVERY * 0.75
+"""A frame this long after the last rebuild is due: timer jitter must not skip a whole frame."""
+
 
 def bar_cells(fraction: float, width: int) -> int:
     """Cells of a depth bar filled to ``fraction`` of ``width`` (at least one when non-zero).
@@ -99,6 +109,9 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         """``age 0.4s`` for a vouched book, else empty (what the header shows)."""
         self._columns = (9, self.SIZE_WIDTH, self.CUM_WIDTH)
         """Price, size and cumulative column widths of the last build (for the header)."""
+        self._built_at: float | None = None
+        self._book_pending = False
+        """The book changed since the last rebuild (held until :data:`BOOK_EVERY` passed)."""
 
     # ------------------------------------------------------------------ public API
 
@@ -113,8 +126,12 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
             self.symbol = symbol
             self.flush({topics.book_topic(symbol)} if symbol else set(), force=True)
 
-    def flush(self, dirty: set[str], force: bool = False) -> None:
-        """Rebuild changed rows; called once per frame by the app."""
+    def flush(self, dirty: set[str], force: bool = False, now: float | None = None) -> None:
+        """Rebuild changed rows; called once per frame by the app.
+
+        ``now`` (monotonic seconds) paces book changes to :data:`BOOK_EVERY`; None rebuilds
+        at once (a symbol switch).
+        """
         symbol = self.symbol
         store = self.store
         freshness = store.book_freshness(symbol) if symbol else "syncing"
@@ -128,8 +145,13 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         age_changed = age_text != self.age_text
         self.age_text = age_text
         topic = topics.book_topic(symbol) if symbol else ""
-        if force or state_changed or topic in dirty:
+        if topic in dirty:
+            self._book_pending = True
+        due = now is None or self._built_at is None or now - self._built_at >= _DUE
+        if force or state_changed or (self._book_pending and due):
             self._rebuild(repaint_all=state_changed or force)
+            self._book_pending = False
+            self._built_at = now
         elif age_changed:
             self.update_row(0, *self._header_item(self.size.width))
 
