@@ -29,7 +29,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -421,6 +421,7 @@ async def run_market_cell(market: str, case: FaultCase) -> CellResult:
     """The market worker (tickers, books, 1m klines of SYMBOLS[market]) through one fault."""
     options = dict(case.options)
     silence_timeout = float(options.pop("silence_timeout", 15.0))
+    settled = bool(options.pop("settled", False))
     assert not options, f"unknown market options {options}"
     symbols = SYMBOLS[market]
     async with running_feed(
@@ -438,13 +439,13 @@ async def run_market_cell(market: str, case: FaultCase) -> CellResult:
             probe = MarketProbe(store, log, faulted(market))
 
             def steady(s: Store) -> bool:
-                # Liquid books whose cadence estimate has settled (limit at the floor), so a
-                # stalled book is flagged at its documented 1.5 s, on every route.
+                # With ``settled``, liquid books whose cadence estimate has come down to the
+                # floor (half a second here), so a stall is flagged at its documented 1.5 s.
                 return all(
                     (sync := s.books.get(x)) is not None
                     and sync.synced
                     and s.book_freshness(x) == "live"
-                    and s.pulse(x).limit() == SILENT_FLOOR  # type: ignore[union-attr]
+                    and (not settled or s.pulse(x).limit() == SILENT_FLOOR)  # type: ignore[union-attr]
                     for x in symbols
                 ) and probe.take().bar == "ok"
 
@@ -518,21 +519,26 @@ async def run_cell(market: str, case: FaultCase) -> CellResult:
     return await run_user_cell(market, case)
 
 
-def sim_accepts(market: str, fault: str, worker: Worker) -> bool:
-    """Whether the simulator of ``market`` has ``fault`` at all (it refuses those that do not
-    exist on that market with ValueError). Call inside a running loop; nothing is started."""
+def sim_faults(market: str, names: Iterable[str], worker: Worker) -> set[str]:
+    """The faults of ``names`` the simulator of ``market`` has (it refuses, with ValueError,
+    those that do not exist on that market). Call inside a running loop; nothing is started,
+    so a fault finds no connection to act on."""
     sim = SimServer(market=market, seed=SEED, port=0)
+    accepted = set()
     try:
-        if worker == "market":
-            sim.inject(fault)
-        else:
-            sim.private.inject(fault)
-    except ValueError:
-        return False
+        for fault in names:
+            try:
+                if worker == "market":
+                    sim.inject(fault)
+                else:
+                    sim.private.inject(fault)
+            except ValueError:
+                continue
+            accepted.add(fault)
     finally:
         for handle in sim.timers:
             handle.cancel()
-    return True
+    return accepted
 
 
 def fmt_seconds(value: float) -> str:
@@ -559,5 +565,5 @@ __all__ = [
     "faulted",
     "rest_wait",
     "run_cell",
-    "sim_accepts",
+    "sim_faults",
 ]
