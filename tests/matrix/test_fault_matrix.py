@@ -19,18 +19,31 @@ simulators themselves that every fault they have is in the table wherever it exi
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
+from feed_helpers import assert_books_true
 from matrix_helpers import (
+    DEPTH_MS,
     DIFF_PERIOD,
     FIRST_DELAY,
     MARKETS,
     NO_USER_WORKER,
+    PING,
+    PONG,
     REST_RETRY,
     RESYNC,
+    SEED,
     SIGNED_RETRY,
     SILENT_FLOOR,
     SLACK,
+    SYMBOLS,
     USER_MARKETS,
+    WAIT,
     AccountSample,
     FaultCase,
     MarketSample,
@@ -40,10 +53,20 @@ from matrix_helpers import (
     run_cell,
     sim_faults,
 )
+from private_helpers import assert_converges, fast_config, hmac_credentials
 
+from tuimon.clock import SystemClock
+from tuimon.config import Settings
+from tuimon.feeds.backoff import Backoff
+from tuimon.feeds.market import MarketFeed
+from tuimon.feeds.user import UserFeed
+from tuimon.protocol.endpoints import Market, resolve_endpoints
 from tuimon.sim import SimServer
 from tuimon.sim.faults import FAULT_NAMES
 from tuimon.sim.private import PRIVATE_FAULT_NAMES
+from tuimon.store import Store
+from tuimon.ui.app import TuimonApp
+from tuimon.ui.factory import build_app
 
 NOT_FAULTS = {
     "clear": "a control, not a fault: it disarms pending faults and lifts REST bans; every cell "
@@ -472,3 +495,108 @@ async def test_the_table_covers_every_simulator_fault():
 async def test_fault_cell(market, case):
     result = await run_cell(market, case)
     assert result.recovery <= case.bound  # (checked inside too; the figure is the point)
+
+
+# ----------------------------------------------------------------------------- the real screen
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What one painted frame of the running app showed."""
+
+    at: float
+    bar: str
+    line: str
+    ladder: str
+    pane: str
+
+
+class Frames:
+    """Every frame the app flushes, and event-driven waits on them (the frame is the event)."""
+
+    def __init__(self, app: TuimonApp) -> None:
+        self.app = app
+        self.seen: list[Frame] = []
+        self._want: tuple[Callable[[list[Frame]], bool], asyncio.Event] | None = None
+        flush = app.flush_frame
+
+        def flush_and_record() -> None:
+            flush()
+            main = app.main
+            self.seen.append(Frame(time.monotonic(), main.health.state,
+                                   main.health.status_line, main.ladder.freshness,
+                                   main.orders.state))
+            if self._want is not None and self._want[0](self.seen):
+                self._want[1].set()
+
+        # Before mounting: the frame timer takes the attribute when the app mounts.
+        app.flush_frame = flush_and_record  # type: ignore[method-assign]
+
+    async def until(self, condition: Callable[[list[Frame]], bool]) -> float:
+        """Wait for a frame after which ``condition(frames)`` holds; returns its time."""
+        event = asyncio.Event()
+        self._want = (condition, event)
+        try:
+            await asyncio.wait_for(event.wait(), WAIT)
+        finally:
+            self._want = None
+        return self.seen[-1].at
+
+
+def since(frames: list[Frame], start: float) -> list[Frame]:
+    return [f for f in frames if f.at >= start]
+
+
+async def test_the_running_app_shows_a_cut_on_each_worker(tmp_path):
+    """Two cells through the real app (10 frames/s): a market cut paints the bar DISCONNECTED
+    and the ladder not live until the book is back; a private cut paints the account pane NOT
+    LIVE until it is reconciled. Both windows (the first backoff, 0.25-0.5 s) span frames."""
+    sim = SimServer(market="spot", seed=SEED, port=0, depth_interval_ms=DEPTH_MS,
+                    ping_interval=PING, pong_timeout=PONG)
+    await sim.start()
+    endpoints = resolve_endpoints(Market.SPOT, stream_url=sim.stream_url,
+                                  rest_url=sim.rest_url, ws_api_url=sim.ws_api_url, env={})
+    clock = SystemClock()
+    store = Store("spot", clock=clock)
+    feed = MarketFeed(store, endpoints, clock=clock)
+    user = UserFeed(store.account, endpoints, hmac_credentials(), config=fast_config(),
+                    backoff=Backoff(rng=random.Random(SEED)))
+    symbols = SYMBOLS["spot"][:2]
+    settings = Settings(market="spot", watchlist=tuple(symbols), selected=symbols[0],
+                        config_path=tmp_path / "config.toml")
+    app = build_app(settings, store=store, feed=feed, clock=clock, live=True, user_feed=user)
+    frames = Frames(app)
+    try:
+        async with app.run_test(size=(120, 40)):
+            def all_live(seen: list[Frame]) -> bool:
+                last = seen[-1]
+                return last.bar == "ok" and last.ladder == "live" and last.pane == "live"
+
+            await frames.until(all_live)
+
+            cut = time.monotonic()
+            sim.inject("disconnect")
+            back = await frames.until(lambda seen: any(f.bar == "disconnected"
+                                                       for f in since(seen, cut))
+                                      and all_live(seen))
+            painted = since(frames.seen, cut)
+            assert any(f.bar == "disconnected" and f.line.startswith("DISCONNECTED")
+                       and f.ladder != "live" for f in painted), painted
+            # A frame paints what the store says within 1/fps s of it.
+            assert back - cut <= FIRST_DELAY + RESYNC + 0.1
+            assert_books_true(sim, store, symbols[:1])  # the app books the selected symbol
+
+            sim.private.step(3)
+            cut = time.monotonic()
+            sim.private.inject("disconnect")
+            sim.private.step(4)
+            back = await frames.until(lambda seen: any(f.pane == "stale"
+                                                       for f in since(seen, cut))
+                                      and all_live(seen))
+            assert any(f.pane == "stale" for f in since(frames.seen, cut))
+            assert back - cut <= FIRST_DELAY + RESYNC + 0.1
+            await assert_converges(sim, store.account)
+    finally:
+        await user.close()
+        await feed.close()
+        await sim.stop()
