@@ -77,10 +77,10 @@ NOT_FAULTS = {
 RETRY_AFTER = 1  # seconds: the smallest Retry-After (the header is whole seconds)
 SLOW_REST = 0.3  # seconds a slow REST response is held (under RestClient's 10 s timeout)
 SILENCE_TIMEOUT = 0.5  # the market watchdog, for the silence row (default 15 s)
-SILENCE = 1.0  # seconds the whole market is silent: the watchdog trips twice at most
+SILENCE = 1.0  # seconds the whole market is silent: twice the watchdog timeout
 STALL = 1.8  # seconds one book is silent: past its 1.5 s limit, then it must come back
 KEEPALIVE = 0.4  # usdm listenKey PUT period for the silent-expiry row (default 30 min)
-AUTH_RETRY = 0.5  # UserFeedConfig.auth_retry_delay in every user cell (default 60 s)
+AUTH_RETRY = 0.5  # UserFeedConfig.auth_retry_delay for the bad-signature row (default 60 s)
 LOST = 4  # account actions right after a private fault: only a reconcile can recover them
 
 
