@@ -238,8 +238,10 @@ class StreamConnection:
         self.opens += 1
         self._opened_mono = self._clock.monotonic()
         self._rotate.clear()
-        self._on_state(self.name, True, "")
+        # The owner resets what this socket carries (books to resync) before the route shows
+        # connected: store readers must never see the new socket with the old socket's books.
         self._on_open(self, self.opens > 1)
+        self._on_state(self.name, True, "")
         ready = True
         for raw in held:
             deliver(raw)

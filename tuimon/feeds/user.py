@@ -520,13 +520,18 @@ class UserFeed:
             signal = await self._next_signal(reader, max(0.0, due - now()))
             if signal in (_ROTATE, _EXPIRED):
                 log.info("user data (%s): %s, reconnecting", self.market.value, signal)
+                self._rotating("serverShutdown" if signal == _ROTATE else "listenKey expired")
                 return
             if signal == _TERMINATED:
                 self._buffer = []
+                # Events between the end and the new subscription reach us only through the
+                # reconcile: not live until then, though the socket stays up.
+                self.account.set_resyncing("resubscribing: the exchange ended the event stream")
                 await self._guard(reader, self._spot_subscribe(ws))
                 await self._guard(reader, self._reconcile())
                 continue
             if now() >= end_of_life:
+                self._rotating("connection lifetime")
                 return
             if now() >= next_resync:
                 next_resync = now() + config.time_resync_interval
@@ -535,9 +540,15 @@ class UserFeed:
             if futures and now() >= next_keepalive:
                 outcome = await self._guard(reader, self._keepalive())
                 if outcome == "gone":
+                    self._rotating("listenKey gone (-1125)")
                     return
                 retry = config.keepalive_interval if outcome == "ok" else config.keepalive_retry
                 next_keepalive = now() + retry
+
+    def _rotating(self, why: str) -> None:
+        """A planned reconnect: this socket closes now, and events until the next session's
+        reconcile are lost to the stream, so the account is not live meanwhile."""
+        self.account.set_connection(False, f"reconnecting: {why}")
 
     async def _keepalive(self) -> str:
         """PUT the listenKey: ``ok``, ``gone`` (-1125: reconnect with a new key) or ``failed``."""

@@ -320,6 +320,13 @@ class AccountStore:
         self.live = self.connected
         self._changed()
 
+    def set_resyncing(self, status: str) -> None:
+        """The stream lost events while its socket stays up (the subscription ended): not live
+        until the next reconcile."""
+        self.live = False
+        self.status = status
+        self._changed()
+
     def set_live(self, text: str = "live") -> None:
         """Reconciled and streaming."""
         self.live = self.connected
