@@ -255,7 +255,9 @@ def check_decimals(record: Any, signed_fields: frozenset[str] = frozenset()) -> 
         power = 2 if name in PRODUCT_FIELDS else 1
         assert value.is_finite(), (name, value)
         assert len(value.as_tuple().digits) <= power * MAX_LENGTH, (name, value)
-        assert value.is_zero() or SMALLEST**power <= abs(value) < LIMIT**power, (name, value)
+        # copy_abs(): abs() would round to the context's 28 digits (40 nines -> 1E+40).
+        magnitude = value.copy_abs()
+        assert value.is_zero() or SMALLEST**power <= magnitude < LIMIT**power, (name, value)
         if name not in signed_fields:
             assert not value.is_signed(), (name, value)
 
