@@ -4,7 +4,9 @@ for spot and USDⓈ-M, before and after every private fault."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import orjson
 import pytest
 from private_helpers import (
     WAIT,
@@ -324,3 +326,43 @@ async def test_wait_live_and_demo_credentials():
     async with running_user("spot", credentials=bad, config=config) as (_, _, feed):
         with pytest.raises(AuthFailure):
             await feed.wait_live(WAIT)
+
+
+HOSTILE = {
+    # Issue 12: ap x z raised decimal.Overflow, which tore the session down (a reconnect per
+    # hostile frame) and was not counted as a bad frame.
+    "usdm": {"e": "ORDER_TRADE_UPDATE", "E": 1, "T": 1, "o": {
+        "s": "BTCUSDT", "c": "x", "S": "BUY", "o": "LIMIT", "f": "GTC", "q": "10", "p": "1",
+        "ap": "1e999999", "sp": "0", "x": "TRADE", "X": "FILLED", "i": 1, "l": "10", "z": "10",
+        "L": "1", "n": "0", "N": "USDT", "T": 1, "t": 1, "m": False, "R": False, "ps": "BOTH",
+        "rp": "0"}},
+    "spot": {"e": "executionReport", "E": 1, "s": "BTCUSDT", "c": "x", "S": "BUY", "o": "LIMIT",
+             "f": "GTC", "q": "10", "p": "1", "P": "0", "x": "TRADE", "X": "FILLED", "i": 1,
+             "l": "10", "z": "1e999999", "L": "1", "n": "0", "N": "USDT", "T": 1, "t": 1,
+             "m": False, "O": 1, "Z": "10"},
+}
+HOSTILE_KIND = {"usdm": "o.ap: bad decimal", "spot": "z: bad decimal"}
+
+
+@pytest.mark.parametrize("market", MARKETS)
+async def test_a_hostile_frame_is_counted_not_a_reconnect(market, caplog):
+    caplog.set_level(logging.WARNING, logger="tuimon.feeds.user")
+    async with running_user(market) as (sim, account, feed):
+        await assert_converges(sim, account)
+        events = account.stats.events
+        # Three frames of one kind (different garbage in the same field), through the socket.
+        variants = ["1e999999", "1E-999999", "١٢٣"]
+        field = "ap" if market == "usdm" else "z"
+        for value in variants:
+            event = orjson.loads(orjson.dumps(HOSTILE[market]))
+            (event["o"] if market == "usdm" else event)[field] = value
+            sim.private.emit([event])
+        sim.private.step(6)  # the good events after them
+        await assert_converges(
+            sim, account, lambda a: a.stats.bad_frames == 3 and a.stats.events > events
+        )
+        assert feed.sessions == 1 and account.stats.reconnects == 0
+        assert account.stats.reconciles == 1
+        assert feed.bad_frames.kinds == {HOSTILE_KIND[market]}
+        logged = [r.getMessage() for r in caplog.records if "bad frame" in r.getMessage()]
+        assert len(logged) == 1 and HOSTILE_KIND[market] in logged[0]

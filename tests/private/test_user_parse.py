@@ -231,10 +231,10 @@ def test_futures_account_update():
     (b'{"e":"outboundAccountPosition","E":1,"u":1,"B":[{"a":"X","f":"-1","l":"0"}]}',
      "negative"),
     (b'{"e":"outboundAccountPosition","E":1,"u":1,"B":[{"a":"X","f":"NaN","l":"0"}]}',
-     "finite"),
+     "plain non-negative decimal, got 'NaN'"),
     (b'{"e":"outboundAccountPosition","E":true,"u":1,"B":[]}', "integer"),
     (b'{"e":"outboundAccountPosition","E":1,"u":1,"B":{"a":"X"}}', "list"),
-    (b'{"e":"balanceUpdate","E":1,"a":"BTC","d":"abc","T":2}', "invalid decimal"),
+    (b'{"e":"balanceUpdate","E":1,"a":"BTC","d":"abc","T":2}', "plain decimal, got 'abc'"),
     (b'{"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":"x"}', "object"),
 ])
 def test_hostile_frames_become_bad_frames(raw, reason):
@@ -270,3 +270,97 @@ def test_rest_bodies():
     ])
     assert len(positions) == 1 and positions[0].margin_type == "isolated"
     assert positions[0].mark_price == Decimal("2990")
+
+
+# ----------------------------------------------------------------------------- issue 12 §2
+
+
+def order_trade_update(**order):
+    o = {"s": "BTCUSDT", "c": "x", "S": "BUY", "o": "LIMIT", "f": "GTC", "q": "1", "p": "10",
+         "ap": "10", "sp": "0", "x": "TRADE", "X": "PARTIALLY_FILLED", "i": 7, "l": "0.5",
+         "z": "0.5", "L": "10", "n": "0", "N": "USDT", "T": 5, "t": 9, "m": False, "R": False,
+         "ps": "BOTH", "rp": "0"}
+    o.update(order)
+    return orjson.dumps({"e": "ORDER_TRADE_UPDATE", "E": 6, "T": 5, "o": o})
+
+
+def test_the_overflow_frame_from_the_fuzzer_is_a_bad_frame():
+    # "ap" x "z" raised decimal.Overflow (ap = 1e999999), which escaped parse_user_frame.
+    record = parse_user_frame(order_trade_update(ap="1e999999", z="10"))
+    assert isinstance(record, BadFrame)
+    assert record.kind == "o.ap: bad decimal"
+    assert "1e999999" in record.reason
+
+
+def test_average_times_executed_is_exact_at_the_grammar_bounds():
+    largest = "9" * 40
+    update = parse_user_frame(order_trade_update(ap=largest, z=largest))
+    assert isinstance(update, OrderUpdate)
+    assert update.order.cum_quote == Decimal(int(largest) ** 2)
+    tiny = "0." + "0" * 37 + "1"
+    update = parse_user_frame(order_trade_update(ap=tiny, z=tiny))
+    assert isinstance(update, OrderUpdate) and update.order.cum_quote == Decimal("1e-76")
+
+
+@pytest.mark.parametrize("field", ["p", "q", "ap", "sp", "l", "z", "L", "n", "rp"])
+@pytest.mark.parametrize("value", ["1e5", "1E-5", "1_0", " 1", "1 ", "١", "Infinity", "NaN",
+                                   "9" * 41, "+1", ".5", "5.", ""])
+def test_no_decimal_field_accepts_what_the_grammar_refuses(field, value):
+    record = parse_user_frame(order_trade_update(**{field: value}))
+    assert isinstance(record, BadFrame), (field, value)
+    assert record.kind == f"o.{field}: bad decimal"
+
+
+def test_signed_fields_take_a_minus_unsigned_ones_refuse_it():
+    update = parse_user_frame(order_trade_update(n="-0.01", rp="-5.5"))
+    assert isinstance(update, OrderUpdate)
+    assert update.commission == Decimal("-0.01") and update.realized_pnl == Decimal("-5.5")
+    for field in ("p", "q", "l", "z", "L", "ap"):
+        for value in ("-1", "-0"):
+            record = parse_user_frame(order_trade_update(**{field: value}))
+            assert isinstance(record, BadFrame) and "non-negative" in record.reason
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"id":true,"status":200,"result":{}}',  # true == 1: would answer request 1
+    b'{"id":1.0,"status":200,"result":{}}',
+    b'{"id":[1],"status":200,"result":{}}',
+    b'{"id":{},"status":400,"error":{"code":1,"msg":"x"}}',
+    b'{"id":0,"status":200,"result":{}}',
+    b'{"id":9223372036854775808,"status":200,"result":{}}',
+])
+def test_ws_api_reply_ids_must_be_request_ids(raw):
+    record = parse_user_frame(raw)
+    assert isinstance(record, BadFrame) and record.kind == "response id"
+
+
+def test_ws_api_reply_text_fields_never_str_a_structure():
+    deep = b"[" * 1000 + b"]" * 1000
+    reply = parse_user_frame(b'{"id":2,"status":400,"error":{"code":-1,"msg":' + deep + b"}}")
+    assert isinstance(reply, WsApiReply) and reply.error_msg == "<list>"
+    assert parse_user_frame(b'{"e":' + deep + b"}") == Ignored("<list>")
+    long_id = parse_user_frame(b'{"id":"' + b"a" * 5000 + b'","status":400,"error":{}}')
+    assert isinstance(long_id, WsApiReply) and long_id.request_id == "a" * 36
+
+
+def test_listen_key_expired_time_strings_are_ascii_and_bounded():
+    for event_time in ("١٢٣", "1" * 5000, "12a"):
+        raw = orjson.dumps({"e": "listenKeyExpired", "E": event_time, "listenKey": "k"})
+        assert isinstance(parse_user_frame(raw), BadFrame), event_time
+
+
+def test_user_rest_readers_raise_only_payload_error():
+    order = {"symbol": "A", "orderId": 1, "clientOrderId": "c", "side": "BUY", "type": "LIMIT",
+             "price": "1", "origQty": "1", "executedQty": "0", "status": "NEW", "time": 1}
+    assert parse_open_orders([order], "spot")[0].price == 1
+    for key, bad in (("price", "1e5"), ("origQty", "-1"), ("executedQty", 0.5),
+                     ("cummulativeQuoteQty", "1_0")):
+        with pytest.raises(PayloadError, match=f"^openOrders: {key}"):
+            parse_open_orders([{**order, key: bad}], "spot")
+    with pytest.raises(PayloadError, match="^account: free"):
+        parse_spot_account({"balances": [{"asset": "A", "free": "1e999999", "locked": "0"}]})
+    with pytest.raises(PayloadError, match="^balance: balance"):
+        parse_futures_balances([{"asset": "A", "balance": "--1"}])
+    with pytest.raises(PayloadError, match="^positionRisk: positionAmt"):
+        parse_position_risk([{"symbol": "A", "positionAmt": "1e3", "entryPrice": "1",
+                              "unRealizedProfit": "0"}])

@@ -54,7 +54,12 @@ class AccountPrefs:
     def _resolve(self, text: str | None) -> Path | None:
         if not text:
             return None
-        path = Path(text).expanduser()
+        try:
+            path = Path(text).expanduser()
+        except RuntimeError:
+            # "~nosuchuser/keys.toml" (or no home at all): kept as written, so the key loader
+            # says the file does not exist instead of a property raising.
+            path = Path(text)
         if not path.is_absolute() and self.base_dir is not None:
             path = self.base_dir / path
         return path

@@ -75,6 +75,8 @@ def read_config(path: Path) -> ConfigFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return ConfigFile(path, errors=(f"{path}: invalid TOML: {exc}",), exists=True)
+    except RecursionError:  # tomllib recurses: arrays or tables nested a few hundred deep
+        return ConfigFile(path, errors=(f"{path}: invalid TOML: nested too deeply",), exists=True)
     return parse_data(data, path, text)
 
 

@@ -116,17 +116,17 @@ def load_credentials(
         if secret:
             signer = _signer_from_secret(secret, None, "environment")
             return _made(api_key, signer, "environment", warnings)
-        path = Path(env_pem_path).expanduser()
+        path = _expand(env_pem_path, ENV_PRIVATE_KEY_PATH)
         signer = _signer_from_pem_file(path, None, warnings)
         return _made(api_key, signer, f"environment ({path})", warnings)
 
     if key_file is not None:
-        return _from_key_file(Path(key_file).expanduser(), api_key, warnings)
+        return _from_key_file(_expand(key_file, "key_file"), api_key, warnings)
 
     if private_key_path is not None:
         if not api_key:
             raise CredentialsError(f"a private key path is configured but {ENV_API_KEY} is not set")
-        path = Path(private_key_path).expanduser()
+        path = _expand(private_key_path, "private_key_path")
         signer = _signer_from_pem_file(path, None, warnings)
         return _made(api_key, signer, str(path), warnings)
 
@@ -135,6 +135,20 @@ def load_credentials(
             f"{ENV_API_KEY} is set but neither {ENV_API_SECRET} nor {ENV_PRIVATE_KEY_PATH} is"
         )
     return None
+
+
+def _expand(path: Path | str, what: str) -> Path:
+    """``~`` expanded; an unknown ``~user`` (or no home at all) is a CredentialsError."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory"
+        raise CredentialsError(f"{what}: cannot expand {_shown_path(path)}: no such home") from None
+
+
+def _shown_path(path: Path | str) -> str:
+    """A path for a one-line message: as is, or quoted when it has control characters."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def _env(env: Mapping[str, str] | None, name: str) -> str:
@@ -175,21 +189,36 @@ def _signer_from_pem_file(path: Path, passphrase: Secret | None, warnings: list[
 
 
 def _read_private(path: Path, warnings: list[str]) -> Secret:
-    """A file holding key material, as a Secret (its text is the key)."""
+    """A file holding key material, as a Secret (its text is the key).
+
+    Only a regular file, and at most ``_MAX_KEY_FILE`` bytes of it: ``/dev/zero`` or a FIFO
+    named as a key would otherwise be read until memory runs out, or forever.
+    """
+    shown = _shown_path(path)
     try:
         info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise CredentialsError(f"{shown}: is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise CredentialsError(f"{shown}: not a regular file")
         if info.st_size > _MAX_KEY_FILE:
-            raise CredentialsError(f"{path}: too large to be a key file")
-        content = Secret(path.read_text("utf-8"))
+            raise CredentialsError(f"{shown}: too large to be a key file")
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_KEY_FILE + 1)
+        if len(raw) > _MAX_KEY_FILE:
+            raise CredentialsError(f"{shown}: too large to be a key file")
+        content = Secret(raw.decode("utf-8"))
     except FileNotFoundError:
-        raise CredentialsError(f"{path}: no such file") from None
+        raise CredentialsError(f"{shown}: no such file") from None
     except IsADirectoryError:
-        raise CredentialsError(f"{path}: is a directory") from None
+        raise CredentialsError(f"{shown}: is a directory") from None
     except UnicodeDecodeError:
-        raise CredentialsError(f"{path}: not UTF-8 text") from None
+        raise CredentialsError(f"{shown}: not UTF-8 text") from None
+    except ValueError:  # an embedded NUL: no such path can exist
+        raise CredentialsError(f"{shown}: not a valid path") from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise CredentialsError(f"{path}: cannot read: {reason}") from None
+        raise CredentialsError(f"{shown}: cannot read: {reason}") from None
     warning = permission_warning(path, info.st_mode)
     if warning:
         warnings.append(warning)
@@ -210,8 +239,9 @@ def _parse_key_file(content: Secret, path: Path) -> dict[str, Any]:
     """The key file's fields, with the secret ones wrapped before anything can raise."""
     try:
         data = tomllib.loads(content.reveal())
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         # The decoder's message can quote the offending line, which may be the secret.
+        # RecursionError: arrays or tables nested a few hundred deep (tomllib recurses).
         data = None
     if data is None:
         raise CredentialsError(f"{path}: invalid TOML")
@@ -242,7 +272,7 @@ def _from_key_file(path: Path, env_api_key: str, warnings: list[str]) -> Credent
     if secret:
         signer = _signer_from_secret(Secret(secret.reveal().strip()), passphrase, str(path))
     elif pem_path:
-        pem = Path(pem_path).expanduser()
+        pem = _expand(pem_path, f"{path}: private_key_path")
         if not pem.is_absolute():
             pem = path.parent / pem
         signer = _signer_from_pem_file(pem, passphrase, warnings)

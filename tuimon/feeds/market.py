@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from tuimon.clock import Clock, SystemClock
+from tuimon.feeds.bad_frames import BadFrameLog
 from tuimon.feeds.connection import ConnectionConfig, StreamConnection
 from tuimon.feeds.proxy import ProxyRules
 from tuimon.feeds.rest import ApiError, RestClient, RestError, depth_weight, futures_depth_limit
@@ -127,7 +128,8 @@ class MarketFeed:
         self._by_name: dict[str, StreamConnection] = {}
         self._failure: BaseException | None = None
         self._failed = asyncio.Event()
-        self._warned_bad = 0
+        self.bad_frames = BadFrameLog(log)
+        """Bad frames seen, each kind logged once (the Store counts them per route)."""
 
     # ------------------------------------------------------------------ setup
 
@@ -331,9 +333,9 @@ class MarketFeed:
             for item in cast(list[MiniTicker], frame):
                 store.apply_mini_ticker(item)
         elif kind is BadFrame:
-            reason = cast(BadFrame, frame).reason
-            store.note_bad_frame(route, reason)
-            self._warn_bad(route, reason)
+            bad = cast(BadFrame, frame)
+            store.note_bad_frame(route, bad.reason)
+            self.bad_frames.note(route, bad)
             return None
         elif kind is ControlReply:
             connection = self._by_name.get(route)
@@ -345,12 +347,6 @@ class MarketFeed:
                 connection.request_rotation()  # replacement opens before this one closes
         store.note_message(route, event_time)
         return None
-
-    def _warn_bad(self, route: str, reason: str) -> None:
-        # Log the first few, then every 1000th: a garbage flood must not flood the log too.
-        self._warned_bad += 1
-        if self._warned_bad <= 5 or self._warned_bad % 1000 == 0:
-            log.warning("%s: bad frame #%d: %s", route, self._warned_bad, reason)
 
     # ------------------------------------------------------------------ snapshots
 

@@ -41,6 +41,7 @@ from websockets.uri import parse_uri
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.backoff import Backoff
+from tuimon.feeds.bad_frames import BadFrameLog
 from tuimon.feeds.connection import GiveUp
 from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials
 from tuimon.feeds.proxy import ProxyRules, open_tunnel
@@ -338,7 +339,8 @@ class UserFeed:
         self._signals: asyncio.Queue[str] = asyncio.Queue()
         self._pending: dict[int, asyncio.Future[WsApiReply]] = {}
         self._next_id = 0
-        self._warned_bad = 0
+        self.bad_frames = BadFrameLog(log)
+        """Bad frames seen, each kind logged once (the AccountStore counts them too)."""
         self._went_live = False
 
     # ------------------------------------------------------------------ lifetime
@@ -661,10 +663,10 @@ class UserFeed:
                 self.account.set_status(text)
             return
         if isinstance(frame, BadFrame):
+            # Counted and logged once per kind; the session carries on. The frame's content
+            # is lost, but later events carry absolute state (cumulative fills, balances).
             self.account.note_bad_frame(frame.reason)
-            self._warned_bad += 1
-            if self._warned_bad <= 5 or self._warned_bad % 1000 == 0:
-                log.warning("user data: bad frame #%d: %s", self._warned_bad, frame.reason)
+            self.bad_frames.note(f"user data ({self.market.value})", frame)
             return
         if isinstance(frame, Ignored):
             return

@@ -120,10 +120,21 @@ class ControlReply:
 
 @dataclass(frozen=True, slots=True)
 class BadFrame:
-    """A frame that could not be understood. Counted and logged, never fatal."""
+    """A frame that could not be understood. Counted and logged, never fatal.
+
+    ``reason`` is one line and may quote (a shortened) part of the frame; ``kind`` is its
+    category without any such value (``"b: bad decimal"``, ``"invalid JSON"``), which the
+    workers log once each: hostile frames can vary without end, their kinds cannot.
+    """
 
     reason: str
     stream: str | None = None
+    kind: str = ""
+
+    @property
+    def category(self) -> str:
+        """``kind``, or the reason itself for a frame built without one."""
+        return self.kind or self.reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,12 @@ def combined_url(endpoints: Endpoints, route: Route, streams: list[str]) -> str:
     return f"{base}/stream?streams={joined}"
 
 
+REQUEST_ID_MAX = 2**63 - 1
+"""Control request ids are 1, 2, 3... per connection, within the signed 64-bit range spot allows
+(futures docs say "unsigned INT"; positive int64 is valid on both). A reply whose id is not such
+an integer answers none of our requests."""
+
+
 def control_frame(method: str, request_id: int, params: list[str] | None = None) -> str:
     """A SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame.
 

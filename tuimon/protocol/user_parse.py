@@ -23,14 +23,18 @@ from typing import Any, TypeVar
 
 import orjson
 
+from tuimon.protocol.decimals import exact_product, optional_decimal, parse_decimal
 from tuimon.protocol.fields import (
     PARSE_ERRORS,
     PayloadError,
     expect_int,
     expect_name,
+    kind_of,
+    label,
     reason_of,
 )
 from tuimon.protocol.models import BadFrame, Ignored, ServerShutdown
+from tuimon.protocol.streams import REQUEST_ID_MAX
 from tuimon.protocol.user_models import (
     AlgoUpdate,
     Balance,
@@ -52,6 +56,8 @@ UserFrame = UserEvent | ServerShutdown | WsApiReply | BadFrame | Ignored
 T = TypeVar("T")
 
 _ZERO = Decimal(0)
+MAX_STRING_ID = 36
+"""The spot WS API's longest string request id."""
 
 # ----------------------------------------------------------------------------- field readers
 
@@ -71,20 +77,9 @@ def _bool(value: Any, key: str) -> bool:
     return value
 
 
-def _num(value: Any, key: str, *, signed: bool = False) -> Decimal:
-    """Exact finite decimal from a string (never a float); negative only where ``signed``."""
-    if type(value) is not str:
-        raise PayloadError(f"{key} must be a decimal string, got {type(value).__name__}")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise PayloadError(f"{key} must be finite, got {value!r}")
-    if number.is_signed() and not signed and number != 0:
-        raise PayloadError(f"{key} must not be negative, got {value!r}")
-    return number
-
-
-def _opt_num(value: Any, key: str, *, signed: bool = False) -> Decimal | None:
-    return None if value is None else _num(value, key, signed=signed)
+# The exchange-decimal grammar (decimals.py): a leading "-" only where ``signed``.
+_num = parse_decimal
+_opt_num = optional_decimal
 
 
 def _obj(value: Any, key: str) -> dict[str, Any]:
@@ -196,7 +191,8 @@ def _order_trade_update(d: dict[str, Any]) -> OrderUpdate:
         stop_price=_opt_num(o.get("sp"), "o.sp") or _ZERO,
         orig_qty=_num(o["q"], "o.q"),
         executed_qty=executed,
-        cum_quote=average * executed,
+        # Exact, and never Overflow: both factors are bounded by the grammar (decimals.py).
+        cum_quote=exact_product(average, executed),
         status=expect_name(o["X"], "o.X"),
         # The event has no creation time; the store keeps the one it already knows.
         created_ms=trade_time,
@@ -292,7 +288,10 @@ def _algo_update(d: dict[str, Any]) -> AlgoUpdate:
 def _listen_key_expired(d: dict[str, Any]) -> ListenKeyExpired:
     # E was a string in older SDK models and an integer since 2026-05 (§6.3): accept both.
     event_time = d.get("E", 0)
-    if type(event_time) is str and event_time.isdigit():
+    if type(event_time) is str and event_time.isascii() and event_time.isdigit():
+        # ASCII only (str.isdigit is true for every script's digits) and int64-sized.
+        if len(event_time) > 19:
+            raise PayloadError("E is too long for a time", kind="E: too long")
         event_time = int(event_time)
     return ListenKeyExpired(
         event_time=expect_int(event_time, "E"), listen_key=_text(d.get("listenKey"), "listenKey")
@@ -317,20 +316,30 @@ def parse_user_event(data: Any) -> UserFrame:
     """One unwrapped event object → record (``Ignored`` for types tuimon does not use)."""
     try:
         if type(data) is not dict:
-            return BadFrame(f"event is a {type(data).__name__}, not an object")
+            what = type(data).__name__
+            return BadFrame(f"event is a {what}, not an object", kind="event not an object")
         kind = data.get("e")
         builder = _BY_EVENT.get(kind) if type(kind) is str else None
         if builder is None:
-            return Ignored(str(kind)[:40] if kind is not None else "no event type")
+            return Ignored(label(kind) if kind is not None else "no event type")
         return builder(data)  # type: ignore[no-any-return]
     except PARSE_ERRORS as exc:
-        return BadFrame(reason_of(exc))
+        return BadFrame(reason_of(exc), kind=kind_of(exc))
 
 
-def _reply(d: dict[str, Any]) -> WsApiReply:
+def _reply(d: dict[str, Any]) -> WsApiReply | BadFrame:
     request_id = d.get("id")
-    if request_id is not None and type(request_id) not in (int, str):
-        request_id = None
+    # Our requests carry ids 1, 2, 3...; the spot WS API also allows string ids (never ours,
+    # but an error reply to one is still worth showing) and null (the server could not read
+    # the id). A bool (true == 1 would answer request 1), a float or a structure is a bad frame.
+    if type(request_id) is int:
+        if not 1 <= request_id <= REQUEST_ID_MAX:
+            return BadFrame("response id out of range", kind="response id")
+    elif type(request_id) is str:
+        request_id = request_id[:MAX_STRING_ID]
+    elif request_id is not None:
+        what = type(request_id).__name__
+        return BadFrame(f"response id is a {what}", kind="response id")
     status = d.get("status")
     status = status if type(status) is int else 0
     error = d.get("error")
@@ -341,7 +350,7 @@ def _reply(d: dict[str, Any]) -> WsApiReply:
             status or 400,
             None,
             code if type(code) is int else 0,
-            str(error.get("msg", ""))[:200],
+            label(error.get("msg"), 200),
         )
     if "result" not in d:
         return WsApiReply(request_id, status or 400, None, 0, "response without result")
@@ -353,9 +362,10 @@ def parse_user_frame(raw: bytes | str) -> UserFrame:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return BadFrame(f"invalid JSON: {str(exc)[:120]}")
+        return BadFrame(f"invalid JSON: {str(exc)[:120]}", kind="invalid JSON")
     if type(data) is not dict:
-        return BadFrame(f"frame is a {type(data).__name__}, not an object")
+        what = type(data).__name__
+        return BadFrame(f"frame is a {what}, not an object", kind="frame not an object")
     if "event" in data:
         return parse_user_event(data["event"])
     if "status" in data and "id" in data:
