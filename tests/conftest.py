@@ -1,7 +1,8 @@
-"""Shared fixtures: no developer config leaks in, recorded data importable."""
+"""Shared fixtures: no developer config or proxy setting leaks in, recorded data importable."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,4 +23,11 @@ def _isolated_config(tmp_path, monkeypatch):
         "BINANCE_API_KEY",
         "BINANCE_API_SECRET",
     ):
+        monkeypatch.delenv(name, raising=False)
+    # No proxy setting of the developer's (or of another test) reaches a test: proxy tests
+    # set their own with monkeypatch.setenv, which undoes them afterwards.
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name, raising=False)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
         monkeypatch.delenv(name, raising=False)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from tuimon import __version__
 from tuimon.config.model import Config
+from tuimon.feeds.proxy import ProxyRules
 from tuimon.protocol.endpoints import (
     ENV_OVERRIDES,
     EndpointError,
@@ -212,6 +213,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         endpoints = _endpoints(args)
     except EndpointError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
+    from tuimon.feeds.proxy import ProxyConfigError, run_proxies
+
+    try:
+        # Every URL the command will use, before anything connects (--demo: never a proxy).
+        # The monitor may open the account socket (keys can come from the config): check it.
+        proxies = run_proxies(
+            endpoints, private=command != "snapshot" or args.private, demo=args.demo
+        )
+    except ProxyConfigError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
         from tuimon.headless import SnapshotRequest, run
 
@@ -228,16 +239,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 private=args.private,
                 key_file=account.key_file_path if account else None,
                 private_key_path=account.private_key_file if account else None,
+                proxies=proxies,
             )
         )
     if command == "watch":
-        return _watch(parser, args, endpoints)
+        return _watch(parser, args, endpoints, proxies)
     from tuimon.ui.launch import run_monitor  # imports Textual
 
-    return run_monitor(args, endpoints)
+    return run_monitor(args, endpoints, proxies=proxies)
 
 
-def _watch(parser: argparse.ArgumentParser, args: argparse.Namespace, endpoints: Endpoints) -> int:
+def _watch(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    endpoints: Endpoints,
+    proxies: ProxyRules,
+) -> int:
     from tuimon.headless import SnapshotRequest, UsageError
     from tuimon.watch import WatchRequest, rules_from, run_watch
 
@@ -248,7 +265,11 @@ def _watch(parser: argparse.ArgumentParser, args: argparse.Namespace, endpoints:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     account = config.account
     keys = SnapshotRequest(
-        [], endpoints, key_file=account.key_file_path, private_key_path=account.private_key_file
+        [],
+        endpoints,
+        key_file=account.key_file_path,
+        private_key_path=account.private_key_file,
+        proxies=proxies,
     )
     request = WatchRequest(
         endpoints=endpoints,

@@ -20,6 +20,7 @@ from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.connection import ConnectionConfig, GiveUp
 from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials, CredentialsError, load_credentials
 from tuimon.feeds.market import FeedConfig, FeedError, MarketFeed, Watch
+from tuimon.feeds.proxy import ProxyConfigError, ProxyRules, run_proxies
 from tuimon.feeds.rest import RestClient, RestError
 from tuimon.feeds.user import AuthFailure, UserFeed, UserFeedConfig, make_user_feed
 from tuimon.protocol.endpoints import Endpoints, Market, with_bases
@@ -55,6 +56,8 @@ class SnapshotRequest:
     """The config's ``[account] key_file`` (used when the environment names no keys)."""
     private_key_path: Path | None = None
     """The config's ``[account] private_key_path``."""
+    proxies: ProxyRules | None = None
+    """Proxy settings (None: the process environment's). ``demo`` never uses a proxy."""
 
 
 def check_interval(market: Market, interval: str) -> str:
@@ -194,6 +197,12 @@ async def market_session(
     if request.depth < 1:
         raise UsageError("--depth must be at least 1")
     credentials = _credentials(request) if request.private else None
+    try:
+        proxies = run_proxies(
+            endpoints, private=request.private, demo=request.demo, proxies=request.proxies
+        )
+    except ProxyConfigError as exc:
+        raise UsageError(str(exc)) from None
     async with contextlib.AsyncExitStack() as stack:
         if request.demo:
             autoplay = 1.0 if request.private else None
@@ -202,9 +211,9 @@ async def market_session(
             )
         clock = clock or SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
-        rest = RestClient(endpoints, max_attempts=request.give_up_after)
+        rest = RestClient(endpoints, max_attempts=request.give_up_after, proxies=proxies)
         config = FeedConfig(connection=ConnectionConfig(give_up_after=request.give_up_after))
-        feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock)
+        feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock, proxies=proxies)
         stack.push_async_callback(feed.close)
         try:
             await feed.load_symbols()
@@ -228,6 +237,7 @@ async def market_session(
             endpoints,
             credentials,
             config=UserFeedConfig(give_up_on_auth=True, give_up_after=request.give_up_after),
+            proxies=proxies,
         )
         if user is not None:
             user.start()

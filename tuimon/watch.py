@@ -102,6 +102,7 @@ async def watch(
         env=base.env,
         key_file=base.key_file,
         private_key_path=base.private_key_path,
+        proxies=base.proxies,
     )
     stop = stop or asyncio.Event()
     moving = engine.move_symbols

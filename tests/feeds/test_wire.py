@@ -62,3 +62,26 @@ async def test_handshake_refusal_raises_and_handler_bug_closes_loudly():
 async def test_bad_url_is_a_one_line_error():
     with pytest.raises(wire.WireClosed, match="bad URL"):
         await wire.connect("http://not-a-websocket", print)
+
+
+async def test_a_handshake_that_times_out_closes_its_socket():
+    """A server that accepts TCP and never answers: TimeoutError, and our socket is closed
+    (the server sees EOF) rather than left open until garbage collection."""
+    eof = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(4096):
+            pass  # swallow the handshake request, answer nothing
+        eof.set()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(TimeoutError):
+            await wire.connect(f"ws://127.0.0.1:{port}/stream", lambda _raw: None,
+                               open_timeout=0.2)
+        await asyncio.wait_for(eof.wait(), 5.0)
+    finally:
+        server.close()
+        await server.wait_closed()

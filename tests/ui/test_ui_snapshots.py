@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ui_helpers import no_blink, sample_app, settle
 
+from tuimon.ui.sample import SYMBOLS
+
 
 def test_main_80x24(snap_compare) -> None:
     assert snap_compare(sample_app(), terminal_size=(80, 24), run_before=settle)
@@ -14,6 +16,21 @@ def test_main_80x24(snap_compare) -> None:
 
 def test_main_160x48(snap_compare) -> None:
     assert snap_compare(sample_app(), terminal_size=(160, 48), run_before=settle)
+
+
+def test_main_120x40_resized_to_80x24(snap_compare) -> None:
+    """Issue 12 §6: the demo's 20 symbols at 120x40, then the window shrinks to 80x24. The
+    grid says "Symbol 9/20" and nothing is left at the right edge (a scrollbar thumb was)."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        pilot.app.flush_frame()
+        await pilot.pause()
+
+    app = sample_app(watchlist=tuple(s[0] for s in SYMBOLS[:20]))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
 def test_help_screen(snap_compare) -> None:

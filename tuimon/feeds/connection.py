@@ -20,6 +20,7 @@ from websockets.exceptions import WebSocketException
 from tuimon.clock import Clock
 from tuimon.feeds import wire
 from tuimon.feeds.backoff import Backoff
+from tuimon.feeds.proxy import ProxyRules
 from tuimon.protocol.endpoints import Endpoints, Route
 from tuimon.protocol.models import ControlReply
 from tuimon.protocol.streams import (
@@ -66,6 +67,7 @@ class StreamConnection:
         on_frame: called with (name, raw message) for every message, synchronously.
         on_open: called after each successful (re)connect, before any message is delivered.
         on_state: called with (name, connected, problem) when the connection state changes.
+        proxies: which proxy the socket goes through (None: the environment's settings).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class StreamConnection:
         clock: Clock,
         config: ConnectionConfig,
         backoff: Backoff | None = None,
+        proxies: ProxyRules | None = None,
     ) -> None:
         self.name = name
         self.endpoints = endpoints
@@ -94,6 +97,7 @@ class StreamConnection:
         self._clock = clock
         self._config = config
         self._backoff = backoff or Backoff()
+        self._proxies = proxies if proxies is not None else ProxyRules.from_environ()
         self._wake = asyncio.Event()
         self._rotate = asyncio.Event()
         self._ws: wire.WireConnection | None = None
@@ -226,6 +230,7 @@ class StreamConnection:
             on_message,
             open_timeout=self._config.open_timeout,
             max_size=self._config.max_frame,
+            proxy=self._proxies.for_url(url),
         )
         self._ws = ws
         self.subscribed = set(initial)

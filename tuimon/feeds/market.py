@@ -25,6 +25,7 @@ from typing import cast
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.connection import ConnectionConfig, StreamConnection
+from tuimon.feeds.proxy import ProxyRules
 from tuimon.feeds.rest import ApiError, RestClient, RestError, depth_weight, futures_depth_limit
 from tuimon.protocol.book import SnapshotVerdict, Verdict
 from tuimon.protocol.endpoints import Endpoints, Market, Route
@@ -102,13 +103,17 @@ class MarketFeed:
         rest: RestClient | None = None,
         config: FeedConfig | None = None,
         clock: Clock | None = None,
+        proxies: ProxyRules | None = None,
     ) -> None:
         self.store = store
         self.endpoints = endpoints
         self.market = endpoints.market
         self.config = config or FeedConfig()
         self.clock: Clock = clock or SystemClock()
-        self.rest = rest or RestClient(endpoints)
+        # None: the environment's proxy settings, as requests and curl would read them.
+        self.proxies = proxies if proxies is not None else ProxyRules.from_environ()
+        self.proxies.check([endpoints.stream_base])  # a bad proxy URL fails here, not later
+        self.rest = rest or RestClient(endpoints, proxies=self.proxies)
         self.watch = Watch()
         self._connections: dict[tuple[Route, int], StreamConnection] = {}
         self._connection_tasks: dict[tuple[Route, int], asyncio.Task[None]] = {}
@@ -246,6 +251,7 @@ class MarketFeed:
             on_state=self._on_state,
             clock=self.clock,
             config=self.config.connection,
+            proxies=self.proxies,
         )
         self._connections[key] = connection
         self._by_name[name] = connection

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +21,14 @@ import orjson
 import requests
 
 from tuimon.clock import Clock, SystemClock
+from tuimon.feeds.proxy import Proxy, ProxyRules
 from tuimon.protocol.endpoints import Endpoints, Market
 
 log = logging.getLogger(__name__)
+
+# urllib3's words when a proxy answers CONNECT with an error status ("407 Proxy Authentication
+# Required"); the rest of its message is noise.
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3}[\w ]*)")
 
 DEFAULT_WEIGHT_LIMIT = {Market.SPOT: 6000, Market.USDM: 2400, Market.COINM: 2400}
 _FUTURES_DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
@@ -84,6 +91,7 @@ class RestClient:
         max_attempts: int = 4,
         timeout: float = 10.0,
         concurrency: int = 4,
+        proxies: ProxyRules | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.clock: Clock = clock or SystemClock()
@@ -95,6 +103,11 @@ class RestClient:
         self._window_start = self.clock.monotonic()
         self._local = threading.local()
         self._slots = asyncio.Semaphore(concurrency)
+        # Every REST URL shares the base's host, so one answer covers them all. None: the
+        # environment's settings (a bad proxy URL raises ProxyConfigError here).
+        rules = proxies if proxies is not None else ProxyRules.from_environ()
+        self.proxy = rules.for_url(endpoints.rest_base)
+        self._proxies = rules.requests_proxies(endpoints.rest_base)
 
     # -------------------------------------------------------------- thread side
 
@@ -104,6 +117,14 @@ class RestClient:
         if session is None:
             session = self._local.session = requests.Session()
             session.headers["User-Agent"] = "tuimon"
+            # Our proxy rule, not requests' own reading of the environment: REST and the
+            # WebSockets must agree on NO_PROXY. trust_env=False stops that reading (and .netrc,
+            # which Binance never uses); the CA bundle variables requests would read stay.
+            session.trust_env = False
+            session.proxies = dict(self._proxies)
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
         return session
 
     def _get_blocking(self, url: str, params: dict[str, Any]) -> requests.Response:
@@ -138,7 +159,7 @@ class RestClient:
                     self.stats.requests += 1
                     response = await asyncio.to_thread(self._get_blocking, url, params)
             except requests.RequestException as exc:
-                problem = f"{name}: {_describe(exc, url)}"
+                problem = f"{name}: {_describe(exc, url, self.proxy)}"
             else:
                 self._account(response, weight)
                 if response.status_code == 200:
@@ -149,6 +170,8 @@ class RestClient:
                 elif response.status_code in (429, 418):
                     self._back_off(response)
                     problem = f"{name}: HTTP {response.status_code} (rate limited)"
+                elif response.status_code == 407 and self.proxy is not None:
+                    problem = f"{name}: {proxy_refused(self.proxy, url)}"
                 elif 400 <= response.status_code < 500:
                     raise _api_error(response, name)
                 else:  # 5XX: outcome unknown; safe to retry a GET
@@ -175,6 +198,12 @@ class RestClient:
         log.warning("REST HTTP %d: all requests paused %.0f s", response.status_code, seconds)
 
 
+def proxy_refused(proxy: Proxy, url: str) -> str:
+    """A plain-http request the proxy answered with 407 itself (https would tunnel, and fail as
+    a refused CONNECT): a proxy problem, retried like one, never an exchange error."""
+    return f"proxy {proxy} refused the request to {urlsplit(url).netloc}: 407 (credentials)"
+
+
 def _api_error(response: requests.Response, name: str) -> ApiError:
     code: int | None = None
     msg = response.reason or "client error"
@@ -188,13 +217,21 @@ def _api_error(response: requests.Response, name: str) -> ApiError:
     return ApiError(response.status_code, code, msg, name)
 
 
-def _describe(exc: requests.RequestException, url: str) -> str:
-    """requests' messages run to several hundred characters; say what happened in a few words."""
+def _describe(exc: requests.RequestException, url: str, proxy: Proxy | None = None) -> str:
+    """requests' messages run to several hundred characters; say what happened in a few words.
+
+    Through a proxy the message names it (redacted) and, when the proxy refused the CONNECT,
+    its status line: what the user needs to fix the proxy settings.
+    """
     host = urlsplit(url).netloc
+    via = f" through proxy {proxy}" if proxy is not None else ""
     if isinstance(exc, requests.Timeout):
-        return f"timed out talking to {host}"
+        return f"timed out talking to {host}{via}"
     if isinstance(exc, requests.ConnectionError):
-        return f"cannot connect to {host}"
+        refused = _TUNNEL_REFUSED.search(str(exc)) if proxy is not None else None
+        if refused:
+            return f"proxy {proxy} refused the tunnel to {host}: {refused.group(1).strip()}"
+        return f"cannot connect to {host}{via}"
     return f"{type(exc).__name__}: {_first_line(exc)}"
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,12 +37,21 @@ import orjson
 import requests
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.uri import parse_uri
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.backoff import Backoff
 from tuimon.feeds.connection import GiveUp
 from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials
-from tuimon.feeds.rest import ApiError, RestClient, RestError, _api_error, _describe
+from tuimon.feeds.proxy import ProxyRules, open_tunnel
+from tuimon.feeds.rest import (
+    ApiError,
+    RestClient,
+    RestError,
+    _api_error,
+    _describe,
+    proxy_refused,
+)
 from tuimon.protocol.endpoints import Endpoints, Market, Route
 from tuimon.protocol.models import BadFrame, Ignored, ServerShutdown
 from tuimon.protocol.parse import PayloadError
@@ -228,7 +237,7 @@ class SignedRestClient(RestClient):
                     self.stats.requests += 1
                     response = await asyncio.to_thread(self._request_blocking, method, url)
             except requests.RequestException as exc:
-                problem = f"{path}: {_describe(exc, base)}"
+                problem = f"{path}: {_describe(exc, base, self.proxy)}"
             else:
                 self._account(response, weight)
                 status = response.status_code
@@ -240,6 +249,8 @@ class SignedRestClient(RestClient):
                 elif status in (429, 418):
                     self._back_off(response)
                     problem = f"{path}: HTTP {status} (rate limited)"
+                elif status == 407 and self.proxy is not None:
+                    problem = f"{path}: {proxy_refused(self.proxy, base)}"
                 elif 400 <= status < 500:
                     raise _api_error(response, path)
                 else:
@@ -292,6 +303,7 @@ class UserFeed:
         config: UserFeedConfig | None = None,
         clock: Clock | None = None,
         backoff: Backoff | None = None,
+        proxies: ProxyRules | None = None,
     ) -> None:
         if endpoints.market not in (Market.SPOT, Market.USDM):
             raise ValueError(f"no user-data worker for {endpoints.market.value}")
@@ -301,8 +313,15 @@ class UserFeed:
         self.credentials = credentials
         self.config = config or UserFeedConfig()
         self.clock: Clock = clock or SystemClock()
+        # None: the environment's settings; the same rule as the market side and REST.
+        self.proxies = proxies if proxies is not None else ProxyRules.from_environ()
+        self.proxies.check([self._socket_base()])  # a bad proxy URL fails here, not later
         self.rest = rest or SignedRestClient(
-            endpoints, credentials, recv_window=self.config.recv_window, clock=self.clock
+            endpoints,
+            credentials,
+            recv_window=self.config.recv_window,
+            clock=self.clock,
+            proxies=self.proxies,
         )
         self.time = self.rest.time
         self.backoff = backoff or Backoff()
@@ -416,9 +435,32 @@ class UserFeed:
         else:
             await self._futures_session()
 
-    def _connect(self, url: str) -> Any:
-        return websockets.connect(
+    def _socket_base(self) -> str:
+        """Where this market's private socket lives (the spot WS API, the usdm /private route)."""
+        if self.market is Market.SPOT:
+            return self.endpoints.ws_api()
+        return self.endpoints.stream_path(Route.PRIVATE)
+
+    @contextlib.asynccontextmanager
+    async def _connect(self, url: str) -> AsyncIterator[ClientConnection]:
+        """The private socket, through the proxy our rule picks (proxy.py), or direct.
+
+        The tunnel is the one the market streams use (python-socks), handed to websockets as
+        ``sock``. ``proxy=None`` otherwise: websockets' default would read the environment by
+        its own, different rule.
+        """
+        proxy = self.proxies.for_url(url)
+        sock = None
+        if proxy is not None:
+            uri = parse_uri(url)
+            async with asyncio.timeout(self.config.open_timeout):
+                sock = await open_tunnel(proxy, uri.host, uri.port)
+        # Once passed on, the socket is the connection's: asyncio closes it if TLS or the
+        # handshake fails.
+        ws = await websockets.connect(
             url,
+            proxy=None,
+            sock=sock,
             open_timeout=self.config.open_timeout,
             ping_interval=self.config.heartbeat,
             ping_timeout=self.config.heartbeat_timeout,
@@ -426,6 +468,10 @@ class UserFeed:
             max_size=2**22,
             compression=None,
         )
+        try:
+            yield ws
+        finally:
+            await ws.close()
 
     async def _spot_session(self) -> None:
         self.account.set_status("connecting")

@@ -26,6 +26,8 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from tuimon.feeds.proxy import Proxy, open_tunnel
+
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[bytes], None]
@@ -167,9 +169,18 @@ class WireConnection:
 
 
 async def connect(
-    url: str, on_message: OnMessage, *, open_timeout: float = 10.0, max_size: int = 2**24
+    url: str,
+    on_message: OnMessage,
+    *,
+    open_timeout: float = 10.0,
+    max_size: int = 2**24,
+    proxy: Proxy | None = None,
 ) -> WireConnection:
-    """Open ``url`` (ws:// or wss://) and deliver each message's bytes to ``on_message``."""
+    """Open ``url`` (ws:// or wss://) and deliver each message's bytes to ``on_message``.
+
+    With ``proxy`` the TCP path is a tunnel through it (HTTP CONNECT or SOCKS5); TLS and the
+    WebSocket handshake then run end to end with the exchange, over that tunnel.
+    """
     try:
         uri = parse_uri(url)
     except InvalidURI as exc:
@@ -177,13 +188,29 @@ async def connect(
     ws = ClientProtocol(uri, max_size=max_size)
     loop = asyncio.get_running_loop()
     context = ssl.create_default_context() if uri.secure else None
+    server_hostname = uri.host if context else None  # the exchange's name, not the proxy's
     async with asyncio.timeout(open_timeout):
-        _transport, pump = await loop.create_connection(
-            lambda: _Pump(ws, on_message),
-            uri.host,
-            uri.port,
-            ssl=context,
-            server_hostname=uri.host if context else None,
-        )
-        await pump.opened
+        if proxy is None:
+            _transport, pump = await loop.create_connection(
+                lambda: _Pump(ws, on_message),
+                uri.host,
+                uri.port,
+                ssl=context,
+                server_hostname=server_hostname,
+            )
+        else:
+            sock = await open_tunnel(proxy, uri.host, uri.port)
+            # From here the socket is the transport's: asyncio closes it if TLS fails.
+            _transport, pump = await loop.create_connection(
+                lambda: _Pump(ws, on_message),
+                sock=sock,
+                ssl=context,
+                server_hostname=server_hostname,
+            )
+        try:
+            await pump.opened
+        except BaseException:
+            # A handshake that timed out (or was cancelled) must not leave the socket open.
+            pump._finish(WireClosed("opening handshake did not complete"))
+            raise
     return WireConnection(pump)

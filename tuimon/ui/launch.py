@@ -29,6 +29,7 @@ from tuimon.clock import SystemClock
 from tuimon.config import AccountPrefs, Settings, load_settings
 from tuimon.feeds.credentials import Credentials, CredentialsError, load_credentials
 from tuimon.feeds.market import MarketFeed
+from tuimon.feeds.proxy import ProxyConfigError, ProxyRules, run_proxies
 from tuimon.feeds.rest import RestClient
 from tuimon.feeds.user import make_user_feed
 from tuimon.headless import UsageError, check_interval, demo_endpoints
@@ -71,11 +72,17 @@ def account_credentials(
         return None
 
 
-def run_monitor(args: argparse.Namespace, endpoints: Endpoints) -> int:
-    """Run the monitor until the user quits; returns the process exit status."""
+def run_monitor(
+    args: argparse.Namespace, endpoints: Endpoints, *, proxies: ProxyRules | None = None
+) -> int:
+    """Run the monitor until the user quits; returns the process exit status.
+
+    ``proxies``: the run's proxy settings (None: the environment's, checked here).
+    """
     try:
         check_interval(endpoints.market, args.interval)
-    except UsageError as exc:
+        proxies = run_proxies(endpoints, private=True, demo=bool(args.demo), proxies=proxies)
+    except (UsageError, ProxyConfigError) as exc:
         print(f"tuimon: {exc}", file=sys.stderr)  # noqa: T201 - the CLI's error channel
         return 2
     demo = bool(args.demo)
@@ -93,7 +100,7 @@ def run_monitor(args: argparse.Namespace, endpoints: Endpoints) -> int:
     verbose = bool(getattr(args, "verbose", False))
     with captured_logging() as capture:
         try:
-            code, message = asyncio.run(_run(args, endpoints, settings, capture))
+            code, message = asyncio.run(_run(args, endpoints, settings, capture, proxies))
         except KeyboardInterrupt:
             code, message = 130, None
     level = logging.INFO if verbose else logging.WARNING
@@ -106,7 +113,11 @@ def run_monitor(args: argparse.Namespace, endpoints: Endpoints) -> int:
 
 
 async def _run(
-    args: argparse.Namespace, endpoints: Endpoints, settings: Settings, capture: CapturedLog
+    args: argparse.Namespace,
+    endpoints: Endpoints,
+    settings: Settings,
+    capture: CapturedLog,
+    proxies: ProxyRules,
 ) -> tuple[int, str | None]:
     async with contextlib.AsyncExitStack() as stack:
         if args.demo:
@@ -121,14 +132,15 @@ async def _run(
         market = endpoints.market
         clock = SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
-        feed = MarketFeed(store, endpoints, rest=RestClient(endpoints, clock=clock), clock=clock)
+        rest = RestClient(endpoints, clock=clock, proxies=proxies)
+        feed = MarketFeed(store, endpoints, rest=rest, clock=clock, proxies=proxies)
         stack.push_async_callback(feed.close)
         credentials = account_credentials(
             store.account, settings.config.account, demo=bool(args.demo)
         )
         user = None
         if store.account.enabled:  # not disabled by unusable keys: None means "no keys"
-            user = make_user_feed(store.account, endpoints, credentials)
+            user = make_user_feed(store.account, endpoints, credentials, proxies=proxies)
         if user is not None:
             stack.push_async_callback(user.close)
         if credentials is not None and credentials.warnings:

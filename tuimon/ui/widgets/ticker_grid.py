@@ -3,6 +3,9 @@
 Rows are keyed by symbol and never cleared, so the cursor (the selection) survives updates.
 Only cells whose rendered text or state changed are written, and only their regions are
 repainted: a table where one price moved costs one cell of terminal output, not the table.
+
+The grid has no vertical scrollbar (``ticker_grid.tcss`` says why); when the watchlist is
+longer than the pane, the Symbol header says how many rows fit: "Symbol 9/12".
 """
 
 from __future__ import annotations
@@ -129,6 +132,8 @@ class TickerGrid(DataTable[Text]):
         self._selected: str | None = None
         self._styles: dict[str, Style] = {}
         self._restyle = False
+        self._fit = (0, 0)
+        """(rows that fit, rows) as the Symbol header last showed them."""
 
     # ------------------------------------------------------------------ setup
 
@@ -136,6 +141,10 @@ class TickerGrid(DataTable[Text]):
         """Fixed column widths: no width recomputation at frame rate."""
         for column in COLUMNS:
             self.add_column(self._label(column), width=column.width, key=column.key)
+
+    def on_resize(self) -> None:
+        """Fewer or more rows fit: the Symbol header's count follows."""
+        self._relabel()
 
     def notify_style_update(self) -> None:
         """Colours changed (theme, classes): rewrite every cell at the next frame."""
@@ -163,6 +172,12 @@ class TickerGrid(DataTable[Text]):
         return self
 
     # ------------------------------------------------------------------ public API
+
+    @property
+    def rows_shown(self) -> int:
+        """Rows that fit below the header (the grid scrolls to the cursor for the rest)."""
+        header = self.header_height if self.show_header else 0
+        return max(0, min(self.row_count, self.size.height - header))
 
     @property
     def order(self) -> list[str]:
@@ -195,6 +210,7 @@ class TickerGrid(DataTable[Text]):
                 for column, (text, kind, _j) in zip(COLUMNS, cells, strict=True):
                     self._cells[(symbol, column.key)] = (text, kind)
         self._symbols = wanted
+        self._relabel()
         self._order = []
         self._resort()
         if self._selected is not None:
@@ -319,8 +335,22 @@ class TickerGrid(DataTable[Text]):
         arrow = ""
         if column.key == self.sort_column:
             arrow = "▼" if self.sort_reverse else "▲"
-        text = f"{column.label}{arrow}"
-        return Text(text, justify="left" if not column.numeric else "right")
+        word, count = column.label, ""
+        shown, total = self._fit
+        if column.key == "symbol" and shown < total:
+            count = f" {shown}/{total}"
+            # The count matters more than the whole word in a 13-cell header.
+            word = word[: max(0, column.width - len(arrow) - len(count))]
+        return Text(f"{word}{arrow}{count}", justify="left" if not column.numeric else "right")
+
+    def _relabel(self) -> None:
+        """Put the (rows that fit)/(rows) count in the Symbol header when it changed."""
+        fit = (self.rows_shown, self.row_count)
+        if fit == self._fit or not self.columns:
+            return
+        self._fit = fit
+        self.columns[ColumnKey("symbol")].label = self._label(COLUMNS[0])
+        self.refresh()
 
     def _resort(self) -> None:
         """Re-sort rows, but only when the order actually changed."""
