@@ -155,7 +155,8 @@ class SymbolModel:
         self.last_price = self.p0
         self.last_qty = max(1, round(self.trade_lot))
         self.candles = CandleState(cfg.intervals, f"{seed}/{cfg.name}/{spec.symbol}", start_ms,
-                                   self.p0, self._hist_params(), self.trade_id, self.last_qty)
+                                   self.p0, self._hist_params(), self.trade_id, self.last_qty,
+                                   keep=cfg.klines_max)
 
     # ----------------------------------------------------------------- book primitives
     def _sample_qty(self, scale: float) -> int:
