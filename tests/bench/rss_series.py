@@ -5,12 +5,16 @@ Not collected by pytest (``norecursedirs``). Run::
     .venv/bin/python tests/bench/rss_series.py                      # 3 min, reference speed
     .venv/bin/python tests/bench/rss_series.py --minutes 3 --depth-interval-ms 20
     .venv/bin/python tests/bench/rss_series.py --minutes 2 --trace sim   # + what grows in sim
+    .venv/bin/python tests/bench/rss_series.py --trace both --trace-frames 0  # gc counts only
 
 Two processes:
 
 * the simulator: ``tuimon sim --markets spot --autoplay 1.0`` (the demo account trades once a
   second, as in ``tuimon --demo``). With ``--trace sim`` the same CLI runs under tracemalloc in
   a small wrapper (``rss_series.py _child sim ...``) that answers SIGUSR1 with a heap report.
+  tracemalloc slows a process several times (the simulator then falls behind at the reference
+  speed); ``--trace-frames 0`` reports only gc-tracked object counts per type, which costs
+  nothing between reports.
 * the client (``rss_series.py _child client ...``): what ``tuimon`` runs without the UI, put
   together by ``tuimon.headless.market_session``: Store, market worker and user worker (the
   simulator's published test key). Like the monitor: tickers for 20 symbols, the order book and
@@ -84,26 +88,30 @@ def slope_per_min(points: list[tuple[float, float]]) -> float | None:
 class HeapTracer:
     """In a child: tracemalloc + gc type counts; SIGUSR1 writes a diff against the last one."""
 
-    def __init__(self, out: Path, top: int) -> None:
+    def __init__(self, out: Path, top: int, frames: int = 8) -> None:
         self.out = out
         self.top = top
+        self.frames = frames  # 0: no tracemalloc, gc type counts only
         self.snapshot: tracemalloc.Snapshot | None = None
         self.types: Counter[str] = Counter()
         self.at = time.monotonic()
 
     def install(self) -> None:
-        tracemalloc.start(8)
+        if self.frames:
+            tracemalloc.start(self.frames)
         signal.signal(signal.SIGUSR1, lambda *_: self.report())
 
     def report(self) -> None:
         gc.collect()
-        snap = tracemalloc.take_snapshot().filter_traces(
-            [tracemalloc.Filter(False, tracemalloc.__file__)]
-        )
+        snap = None
+        if self.frames:
+            snap = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)]
+            )
         types = Counter(type(o).__name__ for o in gc.get_objects())
         now = time.monotonic()
         lines = [f"--- heap report, {now - self.at:.0f} s since the previous one ---"]
-        if self.snapshot is not None:
+        if self.snapshot is not None and snap is not None:
             lines.append("top allocation growth by line:")
             for stat in snap.compare_to(self.snapshot, "lineno")[: self.top]:
                 lines.append(f"  {stat}")
@@ -112,20 +120,23 @@ class HeapTracer:
                 lines.append(f"  {stat.size_diff / 1024:+.1f} KiB {stat.count_diff:+d} blocks")
                 for frame in stat.traceback.format()[-6:]:
                     lines.append(f"      {frame}")
+        if self.types:
             grown = (types - self.types).most_common(self.top)
             lines.append("gc-tracked object count growth: "
                          + ", ".join(f"{name} +{n}" for name, n in grown))
-        current, peak = tracemalloc.get_traced_memory()
-        lines.append(f"traced now {current / 2**20:.1f} MB (peak {peak / 2**20:.1f} MB)")
+        lines.append(f"gc-tracked objects now {sum(types.values())}")
+        if self.frames:
+            current, peak = tracemalloc.get_traced_memory()
+            lines.append(f"traced now {current / 2**20:.1f} MB (peak {peak / 2**20:.1f} MB)")
         with self.out.open("a") as fh:
             fh.write("\n".join(lines) + "\n")
         self.snapshot, self.types, self.at = snap, types, now
 
 
 def child_sim(argv: list[str]) -> int:
-    """``tuimon sim`` under tracemalloc (arguments: report path, top N, then the CLI's)."""
-    out, top, rest = Path(argv[0]), int(argv[1]), argv[2:]
-    HeapTracer(out, top).install()
+    """``tuimon sim`` under tracemalloc (arguments: report path, top N, frames, the CLI's)."""
+    out, top, frames, rest = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3:]
+    HeapTracer(out, top, frames).install()
     from tuimon.sim.__main__ import main
 
     return main(rest)
@@ -141,9 +152,10 @@ def child_client(argv: list[str]) -> int:
     p.add_argument("--books", type=int, default=1)
     p.add_argument("--trace", default=None, help="heap report path (enables tracemalloc)")
     p.add_argument("--top", type=int, default=15)
+    p.add_argument("--trace-frames", type=int, default=8)
     args = p.parse_args(argv)
     if args.trace:
-        HeapTracer(Path(args.trace), args.top).install()
+        HeapTracer(Path(args.trace), args.top, args.trace_frames).install()
     return asyncio.run(_client(args))
 
 
@@ -219,6 +231,8 @@ def main() -> int:
     p.add_argument("--trace", choices=("none", "sim", "client", "both"), default="none",
                    help="run under tracemalloc and print heap growth after warm-up (slower)")
     p.add_argument("--top", type=int, default=15, help="lines per heap report")
+    p.add_argument("--trace-frames", type=int, default=8,
+                   help="tracemalloc traceback depth; 0 = gc object counts only (cheap)")
     args = p.parse_args()
     warmup = args.warmup
     if warmup is None:
@@ -232,7 +246,7 @@ def main() -> int:
                 "--autoplay", str(args.autoplay)]
     if trace_sim:
         sim_cmd = [sys.executable, __file__, "_child", "sim", str(sim_report), str(args.top),
-                   *sim_args[1:]]
+                   str(args.trace_frames), *sim_args[1:]]
     else:
         sim_cmd = [TUIMON, *sim_args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -250,7 +264,8 @@ def main() -> int:
                       "--ws-api-url", urls["ws_api_url"], "--symbols", ",".join(symbols),
                       "--books", str(args.books)]
         if trace_client:
-            client_cmd += ["--trace", str(client_report), "--top", str(args.top)]
+            client_cmd += ["--trace", str(client_report), "--top", str(args.top),
+                           "--trace-frames", str(args.trace_frames)]
         client = subprocess.Popen(client_cmd, stdout=subprocess.PIPE, text=True, env=env)
         assert client.stdout is not None
         ready = client.stdout.readline().strip()

@@ -105,6 +105,7 @@ class SimServer:
         # Pending delayed actions of faults (e.g. the close after serverShutdown): each handle
         # leaves the set when it fires, so the set holds only what stop() must still cancel.
         self.timers: set[asyncio.TimerHandle] = set()
+        self._conns_changed = asyncio.Event()  # set whenever a socket (market or private) ends
 
     # ------------------------------------------------------------------ URLs
     @property
@@ -292,7 +293,21 @@ class SimServer:
         finally:
             self.conns.discard(conn)
             self.stats.connections_closed += 1
+            self.note_connection_closed()
         return ws
+
+    def note_connection_closed(self) -> None:
+        self._conns_changed.set()
+
+    def open_connections(self) -> int:
+        """Market-stream plus private sockets whose handler is still running."""
+        return len(self.conns) + len(self.private.conns)
+
+    async def wait_connections(self, at_most: int = 0) -> None:
+        """Return once at most ``at_most`` sockets are open (event-driven: no polling)."""
+        while self.open_connections() > at_most:
+            self._conns_changed.clear()
+            await self._conns_changed.wait()
 
     # ------------------------------------------------------------------ faults
     def inject(self, fault: str, symbol: str | None = None, **params: Any) -> FaultRecord:

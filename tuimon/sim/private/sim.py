@@ -482,6 +482,7 @@ class PrivateSim:
             await conn.run(on_text, self.server.max_lifetime)
         finally:
             self.conns.discard(conn)
+            self.server.note_connection_closed()
         return ws
 
     # ------------------------------------------------------------------ WebSocket API
