@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pong-timeout", type=float, default=None)
     p.add_argument("--max-lifetime", type=float, default=24 * 3600.0)
     p.add_argument("--weight-limit", type=int, default=None)
+    p.add_argument("--autoplay", type=float, default=None, metavar="SECONDS",
+                   help="the demo account acts every SECONDS (as in tuimon --demo, which "
+                        "uses 1.0); default: it moves only when told")
     p.add_argument("--plain", action="store_true", help="print plain text instead of JSON")
     return p
 
@@ -45,6 +48,9 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
     bad = [m for m in markets if m not in MARKETS]
     if bad or not markets:
         print(f"unknown market(s): {bad}; expected {MARKETS}", file=sys.stderr)
+        return 2
+    if args.autoplay is not None and not args.autoplay > 0:
+        print(f"--autoplay must be > 0 seconds, not {args.autoplay}", file=sys.stderr)
         return 2
     symbols = [s.strip().upper() for s in args.symbols.split(",")] if args.symbols else None
     servers: list[SimServer] = []
@@ -63,6 +69,8 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
             )
             await sim.start()
             servers.append(sim)
+            if args.autoplay is not None and sim.private.enabled:
+                sim.private.start_autoplay(args.autoplay)
         for sim in servers:
             if args.plain:
                 print(f"{sim.market} {sim.rest_url} {sim.stream_url}")

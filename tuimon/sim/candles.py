@@ -55,11 +55,19 @@ class Stats24h:
 
 
 class CandleState:
-    """Forming, closed and pre-start candles of every interval for one symbol."""
+    """Forming, closed and pre-start candles of every interval for one symbol.
+
+    ``keep`` bounds the live closed candles per interval: the market's largest REST klines
+    ``limit`` (1000 spot, 1500 futures), which is the most one request can ask for. Without it
+    the 1s candles alone grew by one list per symbol per second for the whole session.
+    """
 
     def __init__(self, intervals: tuple[str, ...], rng_key: str, start_ms: int, price: int,
-                 hp: HistoryParams, next_trade_id: int, last_qty: int) -> None:
+                 hp: HistoryParams, next_trade_id: int, last_qty: int, keep: int) -> None:
+        if keep < 1:
+            raise ValueError("keep must be >= 1")
         self.hp = hp
+        self.keep = keep
         self.forming: dict[str, Candle] = {}
         self.closed: dict[str, deque[Candle]] = {}
         self.hist: dict[str, list[Candle]] = {}  # pre-start history, newest first
@@ -73,7 +81,7 @@ class CandleState:
             self._hist_rng[interval] = rng
             c = forming_candle(rng, interval, start_ms, price, hp, next_trade_id - 1)
             self.forming[interval] = c
-            self.closed[interval] = deque(maxlen=MAX_HISTORY + 100)
+            self.closed[interval] = deque(maxlen=keep)
             self.hist[interval] = []
             tid = c[K_F] - 1 if c[K_F] >= 0 else next_trade_id - 1
             self._anchor[interval] = (c[K_T], c[K_O], tid)
@@ -143,6 +151,11 @@ class CandleState:
             # Candles without trades in between still exist, with the previous close.
             nxt = next_open(interval, c[K_T])
             target = candle_open(interval, now_ms)
+            if interval != "1M":
+                # After a long pause or a clock jump, only the newest ``keep`` empty candles
+                # survive in the deque: do not build the ones it would drop at once.
+                size = INTERVAL_MS[interval]
+                nxt = max(nxt, target - self.keep * size)
             while nxt < target:
                 closed.append(empty_candle(interval, nxt, c[K_C]))
                 nxt = next_open(interval, nxt)

@@ -30,6 +30,7 @@ Faults (``symbol`` = one symbol, or None = all):
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,11 @@ FAULT_NAMES: tuple[str, ...] = (
 MALFORMED_KINDS: tuple[str, ...] = (
     "not_json", "truncated", "wrong_types", "unknown_event", "huge", "binary", "non_utf8",
 )
+
+# FaultRecords kept in ``FaultState.log`` (oldest dropped first). Tests read the records they
+# just made (inject() also returns each one); a soak that injects a fault every few seconds for
+# hours must not keep them all. 1000 covers any test and the last hour of a fault every 4 s.
+FAULT_LOG_KEPT = 1000
 
 # Parameters each fault accepts (anything else is rejected so typos do not pass silently).
 FAULT_PARAMS: dict[str, frozenset[str]] = {
@@ -118,7 +124,7 @@ class FaultState:
         self.depth: dict[tuple[str, str], list[DepthFault]] = {}
         self.silence_until: dict[str | None, float] = {}  # None = every symbol
         self.rest: list[RestFault] = []
-        self.log: list[FaultRecord] = []
+        self.log: deque[FaultRecord] = deque(maxlen=FAULT_LOG_KEPT)
 
     def clear(self) -> None:
         self.depth.clear()

@@ -6,7 +6,6 @@ live in ``faults.FaultState`` and are consumed by the emitter and the REST middl
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -121,7 +120,6 @@ class FaultInjector:
         delay = float(params.get("delay", 0.5))
         event = orjson.dumps({"e": "serverShutdown", "E": self.server.clock()})
         wrapped = b'{"stream":"!serverShutdown","data":' + event + b"}"
-        loop = self.server.loop or asyncio.get_running_loop()
         for conn in self._targets(sym):
             conn.push(wrapped if conn.combined else event)
             record.applied += 1
@@ -129,8 +127,7 @@ class FaultInjector:
             if delay <= 0:
                 conn.close_soon(1001, "server shutdown")
             else:
-                self.server.timers.append(loop.call_later(delay, conn.close_soon, 1001,
-                                                    "server shutdown"))
+                self.server.call_later(delay, conn.close_soon, 1001, "server shutdown")
 
     def _fault_malformed(self, record: FaultRecord, sym: str | None,
                          params: dict[str, Any]) -> None:

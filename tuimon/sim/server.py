@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -101,7 +102,10 @@ class SimServer:
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.timers: list[asyncio.TimerHandle] = []
+        # Pending delayed actions of faults (e.g. the close after serverShutdown): each handle
+        # leaves the set when it fires, so the set holds only what stop() must still cancel.
+        self.timers: set[asyncio.TimerHandle] = set()
+        self._conns_changed = asyncio.Event()  # set whenever a socket (market or private) ends
 
     # ------------------------------------------------------------------ URLs
     @property
@@ -159,6 +163,7 @@ class SimServer:
             self._loop_task = None
         for handle in self.timers:
             handle.cancel()
+        self.timers.clear()
         await self.private.close()
         for conn in list(self.conns):
             conn.abort("server stopped")
@@ -206,6 +211,18 @@ class SimServer:
             self._step()
             await asyncio.sleep(0)
 
+    def call_later(self, delay: float, callback: Callable[..., object], *args: Any) -> None:
+        """Run ``callback(*args)`` after ``delay`` s on the server's loop; stop() cancels it."""
+        loop = self.loop or asyncio.get_running_loop()
+        handle: asyncio.TimerHandle
+
+        def fire() -> None:
+            self.timers.discard(handle)
+            callback(*args)
+
+        handle = loop.call_later(delay, fire)
+        self.timers.add(handle)
+
     # ------------------------------------------------------------------ queries
     def book_at(self, symbol: str, update_id: int) -> BookState:
         """Full book after internal update ``update_id`` (the last one <= it, on futures)."""
@@ -215,7 +232,8 @@ class SimServer:
         return self.model.symbols[symbol.upper()].last_id
 
     @property
-    def fault_log(self) -> list[FaultRecord]:
+    def fault_log(self) -> deque[FaultRecord]:
+        """The most recent FaultRecords, oldest first (at most faults.FAULT_LOG_KEPT)."""
         return self.faults.log
 
     # ------------------------------------------------------------------ subscriptions
@@ -275,7 +293,21 @@ class SimServer:
         finally:
             self.conns.discard(conn)
             self.stats.connections_closed += 1
+            self.note_connection_closed()
         return ws
+
+    def note_connection_closed(self) -> None:
+        self._conns_changed.set()
+
+    def open_connections(self) -> int:
+        """Market-stream plus private sockets whose handler is still running."""
+        return len(self.conns) + len(self.private.conns)
+
+    async def wait_connections(self, at_most: int = 0) -> None:
+        """Return once at most ``at_most`` sockets are open (event-driven: no polling)."""
+        while self.open_connections() > at_most:
+            self._conns_changed.clear()
+            await self._conns_changed.wait()
 
     # ------------------------------------------------------------------ faults
     def inject(self, fault: str, symbol: str | None = None, **params: Any) -> FaultRecord:

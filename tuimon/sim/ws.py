@@ -25,6 +25,10 @@ METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GE
 _ID_STR = re.compile(r"^[A-Za-z0-9-]{1,36}$")  # "alphanumeric, at most 36 chars" (+ UUID dashes)
 _INT64 = (-(2**63), 2**63 - 1)
 MAX_QUEUE = 200_000  # frames; beyond that the client is too slow and gets dropped
+# Bytes queued on one socket before it is dropped as a slow consumer. The frame cap alone let a
+# stalled reader of big frames (full depth diffs, 1-5 KB each) pin up to a GB; 32 MiB is about a
+# minute of 20 books' @100ms diffs, a backlog no client recovers from (it must resync anyway).
+MAX_QUEUE_BYTES = 32 * 2**20
 
 # Special queue items (everything else in the queue is a text frame as bytes).
 _PING = "ping"
@@ -52,6 +56,7 @@ class StreamConn:
         self.combined = combined
         self.subs: dict[str, StreamKey] = {}  # ordered like LIST_SUBSCRIPTIONS
         self.out: deque[bytes | tuple[str, Any]] = deque()
+        self.queued_bytes = 0  # text frames in ``out`` (the specials are few and small)
         self.wake = asyncio.Event()
         self.closed = False
         loop = asyncio.get_running_loop()
@@ -69,11 +74,14 @@ class StreamConn:
             return
         out = self.out
         out.append(frame)
+        self.queued_bytes += len(frame)
         if len(out) == 1:
             self.wake.set()
-        elif len(out) > MAX_QUEUE:
+        elif len(out) > MAX_QUEUE or self.queued_bytes > MAX_QUEUE_BYTES:
             self.server.stats.slow_consumer_closes += 1
             self.abort("slow consumer")
+            out.clear()  # nothing more will be sent; free the backlog now, not at handler exit
+            self.queued_bytes = 0
 
     def push_special(self, kind: str, data: Any = b"") -> None:
         if self.closed:
@@ -92,6 +100,7 @@ class StreamConn:
                 while out:
                     item = out.popleft()
                     if isinstance(item, bytes):
+                        self.queued_bytes -= len(item)
                         await ws.send_frame(item, WSMsgType.TEXT)
                         stats.frames_sent += 1
                         stats.bytes_sent += len(item)

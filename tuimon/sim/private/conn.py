@@ -16,6 +16,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 _CLOSE = "close"
+# Frames queued for one private socket before it counts as a dead reader and is dropped (like a
+# market stream's slow consumer). The demo account sends about 2 events a second, so this is over
+# an hour of events nobody read; a socket whose peer vanished without a FIN must not keep them.
+MAX_QUEUE = 10_000
 
 
 class PrivateConn:
@@ -45,6 +49,9 @@ class PrivateConn:
             return
         self.out.append(frame)
         self.wake.set()
+        if len(self.out) > MAX_QUEUE:
+            self.out.clear()
+            self.abort("slow consumer")
 
     def close_soon(self, code: int, reason: str) -> None:
         """Clean close after the frames already queued."""

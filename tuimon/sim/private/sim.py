@@ -31,6 +31,7 @@ import contextlib
 import inspect
 import random
 import string
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,7 @@ from urllib.parse import unquote
 import orjson
 from aiohttp import web
 
-from tuimon.sim.faults import FaultRecord
+from tuimon.sim.faults import FAULT_LOG_KEPT, FaultRecord
 from tuimon.sim.private.account import ACTIONS, Event, FuturesAccount, SpotAccount
 from tuimon.sim.private.conn import PrivateConn
 from tuimon.sim.private.keys import BAD_SIGNATURE, KeyRing, ws_payload
@@ -49,6 +50,11 @@ if TYPE_CHECKING:
     from tuimon.sim.server import SimServer
 
 LISTEN_KEY_TTL_S = 3600.0  # a listenKey lives 60 min after the last POST/PUT (§6.3)
+# Expired listenKeys kept (oldest forgotten first) so tests and the admin view can tell "this
+# key expired" from "never existed"; the exchange answers both with -1125, and so do we. One key
+# expires per hour of a client that stops its keepalive, so 16 covers any test; without a cap
+# every expiry (and every listen_key_expired fault) added one for good.
+DEAD_LISTEN_KEYS_KEPT = 16
 EXPIRED = -1125
 
 PRIVATE_FAULT_PARAMS: dict[str, frozenset[str]] = {
@@ -152,7 +158,7 @@ class PrivateSim:
         self.skew_ms = 0
         self._skewed = False
         self.stats = PrivateStats()
-        self.fault_log: list[FaultRecord] = []
+        self.fault_log: deque[FaultRecord] = deque(maxlen=FAULT_LOG_KEPT)
         self._autoplay: asyncio.Task[None] | None = None
         self.rest_hook: Callable[[str, str], object] | None = None
         """Test hook: called ("before", path) when a signed REST request has been verified and
@@ -404,6 +410,7 @@ class PrivateSim:
         if key.timer is not None:
             key.timer.cancel()
             key.timer = None
+        self._forget_dead_keys()
         event = orjson.dumps({"e": "listenKeyExpired", "E": self._now(), "listenKey": key.key})
         for conn in list(self.conns):
             if conn.listen_key == key.key:
@@ -411,6 +418,11 @@ class PrivateSim:
                     conn.push(event)
                     self.stats.events_sent += 1
                 conn.delivering = False
+
+    def _forget_dead_keys(self) -> None:
+        dead = [k for k, v in self.listen_keys.items() if not v.active]  # oldest first
+        for text in dead[: max(0, len(dead) - DEAD_LISTEN_KEYS_KEPT)]:
+            del self.listen_keys[text]
 
     async def _listen_key_post(self, request: web.Request) -> web.Response:
         api_key = self._keyed_rest(request)
@@ -470,6 +482,7 @@ class PrivateSim:
             await conn.run(on_text, self.server.max_lifetime)
         finally:
             self.conns.discard(conn)
+            self.server.note_connection_closed()
         return ws
 
     # ------------------------------------------------------------------ WebSocket API
@@ -668,12 +681,10 @@ class PrivateSim:
             raise ValueError("serverShutdown exists on spot only (reference §3)")
         delay = float(params.get("delay", 0.2))
         event = orjson.dumps({"event": {"e": "serverShutdown", "E": self._now()}})
-        loop = self.server.loop or asyncio.get_running_loop()
         for conn in list(self.conns):
             conn.push(event)
             record.applied += 1
-            self.server.timers.append(
-                loop.call_later(delay, conn.close_soon, 1001, "server shutdown"))
+            self.server.call_later(delay, conn.close_soon, 1001, "server shutdown")
 
     def _fault_clear(self, record: FaultRecord, params: dict[str, Any]) -> None:
         self.bad_signatures = 0
