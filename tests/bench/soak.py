@@ -76,6 +76,8 @@ class Row:
     sim_mb: float
     progress: dict[str, Any]
     faults: int
+    buffered_peak: int
+    """Most diffs held by books waiting for a snapshot, at any report since the last row."""
 
 
 @dataclass(slots=True)
@@ -128,6 +130,7 @@ class Child:
     replies: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     fresh: asyncio.Event = field(default_factory=asyncio.Event)
     ended: bool = False
+    buffered_peak: int = 0
 
     async def read(self) -> None:
         assert self.proc.stdout is not None
@@ -136,6 +139,7 @@ class Child:
             kind = msg["type"]
             if kind == "progress":
                 self.progress = msg
+                self.buffered_peak = max(self.buffered_peak, msg["buffered"])
                 self.fresh.set()
             elif kind == "failed":
                 self.failures.append(msg)
@@ -263,16 +267,23 @@ async def drive_account(sim: Any, every: float) -> None:
         sim.private.step()
 
 
-async def inject_faults(sim: Any, plan: Any, mean: float) -> None:
+async def inject_faults(sim: Any, plan: Any, mean: float, child: Child | None) -> None:
+    """Inject until cancelled; with ``child`` (--verbose) print each one as it goes in."""
+    t0 = time.monotonic()
     while True:
         await asyncio.sleep(plan.next_delay(mean))
-        plan.inject(sim)
+        fault = plan.inject(sim)
+        if child is not None:
+            record = plan.injected[fault.label].records[-1]
+            print(f"   {time.monotonic() - t0:7.1f} s {child.progress.get('messages', 0):>9,}  "
+                  f"{fault.label} {record.symbol or ''} {record.params}", flush=True)
 
 
 def print_row(row: Row) -> None:
     p = row.progress
     print(f"{row.messages:>9,} {row.elapsed:8.1f} {row.client_mb:10.1f} {row.sim_mb:8.1f} "
-          f"{p['reconnects']:>6} {p['resyncs']:>7} {p['user_sessions']:>8} {row.faults:>7}",
+          f"{p['reconnects']:>6} {p['resyncs']:>7} {p['user_sessions']:>8} {row.faults:>7} "
+          f"{row.buffered_peak:>8,}",
           flush=True)
 
 
@@ -323,10 +334,12 @@ async def soak(args: argparse.Namespace) -> int:
               f"account: {'yes' if ready['private'] else 'none on ' + args.market}", flush=True)
         if private:
             tasks.append(asyncio.create_task(drive_account(sim, squeeze.account_every)))
-        tasks.append(asyncio.create_task(inject_faults(sim, plan, args.fault_every)))
+        tasks.append(asyncio.create_task(
+            inject_faults(sim, plan, args.fault_every, child if args.verbose else None)))
         t0 = time.monotonic()
         print(f"{'messages':>9} {'elapsed':>8} {'client_MB':>10} {'sim_MB':>8} "
-              f"{'reconn':>6} {'resyncs':>7} {'sessions':>8} {'faults':>7}", flush=True)
+              f"{'reconn':>6} {'resyncs':>7} {'sessions':>8} {'faults':>7} {'buffered':>8}",
+              flush=True)
         heap_base: tracemalloc.Snapshot | None = None
         client_heap: list[str] = []
         mark = args.every
@@ -337,7 +350,8 @@ async def soak(args: argparse.Namespace) -> int:
             while mark <= progress["messages"]:
                 mark += args.every
             row = Row(progress["messages"], time.monotonic() - t0, rss_mb(child.proc.pid),
-                      rss_mb(), progress, plan.total)
+                      rss_mb(), progress, plan.total, child.buffered_peak)
+            child.buffered_peak = 0
             rows.append(row)
             print_row(row)
             if heap_base is None and row.messages >= args.warmup:
@@ -364,10 +378,12 @@ async def soak(args: argparse.Namespace) -> int:
             args.settle + 30,
         )
         settle_s = time.monotonic() - t_settle
+        # Both sides once more, settled: every book live, nothing buffered, account idle.
+        settled_rss = {"client_mb": rss_mb(child.proc.pid), "sim_mb": rss_mb()}
         books = book_differences(sim, dump["books"])
         account = account_differences(sim, dump["account"])
-        code = report(args, sim, plan, rows, dump, settle_s, books, account, child, sim_heap,
-                      client_heap)
+        code = report(args, sim, plan, rows, settled_rss, dump, settle_s, books, account, child,
+                      sim_heap, client_heap)
     finally:
         for task in tasks:
             task.cancel()
@@ -384,13 +400,20 @@ async def soak(args: argparse.Namespace) -> int:
     return code
 
 
-def growth(rows: list[Row], warmup: int, pick: str) -> tuple[float, float, float] | None:
-    """(RSS at the warm-up row, growth at the end, peak growth) after warm-up, in MB."""
+def growth(
+    rows: list[Row], warmup: int, pick: str, settled: float
+) -> tuple[float, float, float] | None:
+    """(RSS at the first row after warm-up, growth at the settled end, peak growth), in MB.
+
+    The end is measured settled (books live, nothing buffered), so a figure above zero is
+    memory kept, not memory in use by a book that is waiting for its snapshot.
+    """
     warm = [r for r in rows if r.messages >= warmup]
     if len(warm) < 2:
         return None
-    values = [getattr(r, pick) for r in warm]
-    return values[0], values[-1] - values[0], max(values) - values[0]
+    base = getattr(warm[0], pick)
+    peak = max([getattr(r, pick) for r in warm] + [settled])
+    return base, settled - base, peak - base
 
 
 def log_summary(path: Path) -> str:
@@ -400,19 +423,21 @@ def log_summary(path: Path) -> str:
     return f"{len(lines)} log lines, {tracebacks} tracebacks, {internal} internal errors"
 
 
-def report(args: argparse.Namespace, sim: Any, plan: Any, rows: list[Row], dump: dict[str, Any],
-           settle_s: float, books: list[str], account: list[str], child: Child,
-           sim_heap: list[str], client_heap: list[str]) -> int:
+def report(args: argparse.Namespace, sim: Any, plan: Any, rows: list[Row],
+           settled_rss: dict[str, float], dump: dict[str, Any], settle_s: float,
+           books: list[str], account: list[str], child: Child, sim_heap: list[str],
+           client_heap: list[str]) -> int:
     last = rows[-1]
+    p = last.progress
     c = dump["counters"]
-    elapsed = last.elapsed
-    print(f"\n== summary: {c['messages']:,} client messages in {elapsed:.0f} s "
-          f"({c['messages'] / max(elapsed, 1e-9):,.0f}/s): {c['market_frames']:,} market frames, "
-          f"{c['user_events']:,} account events")
+    print(f"\n== summary: {last.messages:,} client messages under faults in {last.elapsed:.0f} s "
+          f"({last.messages / max(last.elapsed, 1e-9):,.0f}/s): {p['market_frames']:,} market "
+          f"frames, {p['user_events']:,} account events; {c['messages'] - last.messages:,} more "
+          "while settling")
     goal_met = True
     print(f"RSS after warm-up ({args.warmup:,} messages; goal: growth < {args.rss_goal:g} MB):")
     for name, pick in (("client", "client_mb"), ("simulator", "sim_mb")):
-        g = growth(rows, args.warmup, pick)
+        g = growth(rows, args.warmup, pick, settled_rss[pick])
         if g is None:
             print(f"  {name}: n/a (fewer than two rows after warm-up)")
             goal_met = False
@@ -420,8 +445,11 @@ def report(args: argparse.Namespace, sim: Any, plan: Any, rows: list[Row], dump:
         base, end, peak = g
         ok = end < args.rss_goal
         goal_met &= ok
-        print(f"  {name:9}: {base:.1f} MB at warm-up, {end:+.1f} MB at the end, "
+        print(f"  {name:9}: {base:.1f} MB at warm-up, {end:+.1f} MB at the end (settled), "
               f"peak {peak:+.1f} MB  [{'ok' if ok else 'GOAL MISSED'}]")
+    peak_buffered = max(r.buffered_peak for r in rows)
+    print(f"  most diffs buffered by books waiting for a snapshot: {peak_buffered:,} "
+          "(each ~1.9 KB parsed; BookSync keeps up to 5000 per book)")
     print(f"faults: {plan.total} injected ({'asked':>5} / applied / never took effect)")
     for label, injected in plan.injected.items():
         if injected.asked:
@@ -486,6 +514,7 @@ def main() -> int:
     p.add_argument("--trace", choices=("none", "sim", "client", "both"), default="none",
                    help="tracemalloc: heap growth after warm-up (slower)")
     p.add_argument("--top", type=int, default=12)
+    p.add_argument("--verbose", action="store_true", help="print every fault as it is injected")
     args = p.parse_args()
     return asyncio.run(soak(args))
 

@@ -72,6 +72,8 @@ def counters(store: Store, user: UserFeed | None) -> dict[str, Any]:
         "user_reconciles": account.stats.reconciles,
         "listen_keys": user.listen_keys_created if user is not None else 0,
         "books_synced": sum(1 for b in store.books.values() if b.synced),
+        # Diffs held by books waiting for a snapshot (bounded: BookSync's max_buffer each).
+        "buffered": sum(b.buffered() for b in store.books.values()),
         "account_live": account.live,
     }
 
