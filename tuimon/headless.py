@@ -238,6 +238,7 @@ async def market_session(
             credentials,
             config=UserFeedConfig(give_up_on_auth=True, give_up_after=request.give_up_after),
             proxies=proxies,
+            cooldown=rest.cooldown,  # one IP: a 429 on either side stops both
         )
         if user is not None:
             user.start()

@@ -70,6 +70,17 @@ def futures_depth_limit(requested: int) -> int:
 
 
 @dataclass(slots=True)
+class Cooldown:
+    """Until when no request may go out (monotonic seconds): the last 429/418's Retry-After.
+
+    The exchange counts limits per IP and says to stop *every* request from it for that long
+    (§5.4), so the REST clients of one exchange in a process (market and user data) share one.
+    """
+
+    until: float = 0.0
+
+
+@dataclass(slots=True)
 class RestStats:
     """Counters for health display and tests."""
 
@@ -92,14 +103,16 @@ class RestClient:
         timeout: float = 10.0,
         concurrency: int = 4,
         proxies: ProxyRules | None = None,
+        cooldown: Cooldown | None = None,
     ) -> None:
+        """``cooldown``: share another client's 429/418 stop (None: a fresh one of its own)."""
         self.endpoints = endpoints
         self.clock: Clock = clock or SystemClock()
         self.weight_limit = weight_limit or DEFAULT_WEIGHT_LIMIT[endpoints.market]
         self.max_attempts = max_attempts
         self.timeout = timeout
         self.stats = RestStats()
-        self._blocked_until = 0.0  # monotonic seconds; all requests wait for it
+        self.cooldown = cooldown if cooldown is not None else Cooldown()
         self._window_start = self.clock.monotonic()
         self._local = threading.local()
         self._slots = asyncio.Semaphore(concurrency)
@@ -133,13 +146,17 @@ class RestClient:
     # -------------------------------------------------------------- loop side
 
     async def _pace(self, weight: int) -> None:
-        """Wait out a ban/Retry-After, and the minute window if this request would exceed it."""
+        """Wait out a ban/Retry-After, and the minute window if this request would exceed it.
+
+        Called while holding a connection slot, right before sending: a request that waited
+        for its slot must still see a 429 that came back in the meantime.
+        """
         while True:
             now = self.clock.monotonic()
             if now - self._window_start >= 60:
                 self._window_start = now
                 self.stats.used_weight = 0
-            wait = self._blocked_until - now
+            wait = self.cooldown.until - now
             if wait <= 0 and self.stats.used_weight + weight > self.weight_limit * 0.9:
                 wait = 60 - (now - self._window_start)
             if wait <= 0:
@@ -153,9 +170,9 @@ class RestClient:
         params = params or {}
         delay = 0.5
         for attempt in range(1, self.max_attempts + 1):
-            await self._pace(weight)
             try:
                 async with self._slots:
+                    await self._pace(weight)
                     self.stats.requests += 1
                     response = await asyncio.to_thread(self._get_blocking, url, params)
             except requests.RequestException as exc:
@@ -194,7 +211,7 @@ class RestClient:
     def _back_off(self, response: requests.Response) -> None:
         retry_after = response.headers.get("Retry-After", "")
         seconds = float(retry_after) if retry_after.isdigit() else 60.0
-        self._blocked_until = max(self._blocked_until, self.clock.monotonic() + seconds)
+        self.cooldown.until = max(self.cooldown.until, self.clock.monotonic() + seconds)
         log.warning("REST HTTP %d: all requests paused %.0f s", response.status_code, seconds)
 
 

@@ -47,6 +47,7 @@ from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials
 from tuimon.feeds.proxy import ProxyRules, open_tunnel
 from tuimon.feeds.rest import (
     ApiError,
+    Cooldown,
     RestClient,
     RestError,
     _api_error,
@@ -221,20 +222,12 @@ class SignedRestClient(RestClient):
         delay = 0.5
         problem = ""
         for attempt in range(1, self.max_attempts + 1):
-            await self._pace(weight)
-            if signed:
-                # A fresh timestamp (and so a fresh signature) for every attempt.
-                stamped = {
-                    **params,
-                    "recvWindow": self.recv_window,
-                    "timestamp": self.time.now_ms(),
-                }
-                query = signed_query(self.credentials.signer, stamped)
-            else:
-                query = rest_payload(params)
-            url = f"{base}?{query}" if query else base
             try:
                 async with self._slots:
+                    # Paced in the slot (a 429 may have come back while we waited for it), and
+                    # stamped after pacing, so a Retry-After wait cannot age the timestamp.
+                    await self._pace(weight)
+                    url = self._url(base, params, signed=signed)
                     self.stats.requests += 1
                     response = await asyncio.to_thread(self._request_blocking, method, url)
             except requests.RequestException as exc:
@@ -263,6 +256,16 @@ class SignedRestClient(RestClient):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 8.0)
         raise RestError(f"{problem} (gave up after {self.max_attempts} attempts)")
+
+
+    def _url(self, base: str, params: dict[str, Any], *, signed: bool) -> str:
+        if signed:
+            # A fresh timestamp (and so a fresh signature) for every attempt.
+            stamped = {**params, "recvWindow": self.recv_window, "timestamp": self.time.now_ms()}
+            query = signed_query(self.credentials.signer, stamped)
+        else:
+            query = rest_payload(params)
+        return f"{base}?{query}" if query else base
 
 
 def _auth_or_clock(exc: ApiError) -> Exception:
@@ -305,7 +308,9 @@ class UserFeed:
         clock: Clock | None = None,
         backoff: Backoff | None = None,
         proxies: ProxyRules | None = None,
+        cooldown: Cooldown | None = None,
     ) -> None:
+        """``cooldown``: the market worker's RestClient's (one IP: a 429 stops both)."""
         if endpoints.market not in (Market.SPOT, Market.USDM):
             raise ValueError(f"no user-data worker for {endpoints.market.value}")
         self.account = account
@@ -323,6 +328,7 @@ class UserFeed:
             recv_window=self.config.recv_window,
             clock=self.clock,
             proxies=self.proxies,
+            cooldown=cooldown,
         )
         self.time = self.rest.time
         self.backoff = backoff or Backoff()

@@ -140,7 +140,10 @@ async def _run(
         )
         user = None
         if store.account.enabled:  # not disabled by unusable keys: None means "no keys"
-            user = make_user_feed(store.account, endpoints, credentials, proxies=proxies)
+            # One IP, one Retry-After: a 429 on the market side stops the account's REST too.
+            user = make_user_feed(
+                store.account, endpoints, credentials, proxies=proxies, cooldown=rest.cooldown
+            )
         if user is not None:
             stack.push_async_callback(user.close)
         if credentials is not None and credentials.warnings:
