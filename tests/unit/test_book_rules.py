@@ -173,3 +173,19 @@ def test_equal_prices_written_differently_are_one_level():
     book.load([(D("100.10"), D("1"))], [])
     book.apply([(D("100.1"), D("0"))], [])
     assert book.bids() == []
+
+
+def test_a_book_waiting_for_a_snapshot_holds_a_bounded_buffer() -> None:
+    from tuimon.protocol.book import MAX_BUFFER, BookSync, SnapshotVerdict
+    from tuimon.protocol.models import DepthDiff, DepthSnapshot
+
+    sync = BookSync(futures=False)
+    for i in range(MAX_BUFFER + 250):  # a long REST ban at 10 diffs a second
+        sync.on_diff(DepthDiff("BTCUSDT", 0, 101 + i, 101 + i, None, (), ()))
+    assert sync.buffered() == MAX_BUFFER
+    assert sync.stats.buffer_overflows == 250
+    # The oldest went: a snapshot from before the buffer's start is refused, never bridged.
+    assert sync.on_snapshot(DepthSnapshot(100, (), ())) is SnapshotVerdict.TOO_OLD
+    # One taken after the wait (the normal case) syncs from the newest diffs.
+    assert sync.on_snapshot(DepthSnapshot(100 + MAX_BUFFER, (), ())) is SnapshotVerdict.SYNCED
+    assert sync.synced and sync.last_update_id == 100 + MAX_BUFFER + 250

@@ -136,3 +136,12 @@ def test_products_at_the_bounds_are_exact_and_never_overflow():
     assert len(product.as_tuple().digits) == 2 * MAX_LENGTH
     assert EXACT.flags[decimal.Inexact] is False
     assert EXACT.flags[decimal.Overflow] is False
+
+
+def test_the_level_cache_stays_bounded() -> None:
+    from tuimon.protocol import parse
+
+    for start in range(0, parse._PRICES_MAX + 5000, 1000):
+        parse.parse_levels([[f"{start + i}.5", "1"] for i in range(1000)], "b")
+        assert len(parse._PRICES) <= parse._PRICES_MAX
+        assert len(parse._QTYS) <= parse._QTYS_MAX
