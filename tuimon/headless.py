@@ -48,6 +48,11 @@ class SnapshotRequest:
     """Extra seconds to wait for books still syncing when the time is up."""
     give_up_after: int = 5
     """Failed attempts (REST calls, stream connects) before the exchange counts as unreachable."""
+    persistent: bool = False
+    """A long-running session (``tuimon watch``): once started, the streams and the user-data
+    worker reconnect for ever (backoff capped at 30 s) instead of giving up after
+    ``give_up_after`` failed connects in a row; a bounded outage must not end an unattended
+    process. REST calls stay bounded, so an exchange unreachable at start still exits 1."""
     private: bool = False
     """Also run the user-data worker and report the account (needs API keys, or --demo)."""
     env: Mapping[str, str] | None = None
@@ -212,7 +217,8 @@ async def market_session(
         clock = clock or SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
         rest = RestClient(endpoints, max_attempts=request.give_up_after, proxies=proxies)
-        config = FeedConfig(connection=ConnectionConfig(give_up_after=request.give_up_after))
+        give_up = None if request.persistent else request.give_up_after
+        config = FeedConfig(connection=ConnectionConfig(give_up_after=give_up))
         feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock, proxies=proxies)
         stack.push_async_callback(feed.close)
         try:
@@ -236,7 +242,7 @@ async def market_session(
             store.account,
             endpoints,
             credentials,
-            config=UserFeedConfig(give_up_on_auth=True, give_up_after=request.give_up_after),
+            config=UserFeedConfig(give_up_on_auth=True, give_up_after=give_up),
             proxies=proxies,
             cooldown=rest.cooldown,  # one IP: a 429 on either side stops both
         )

@@ -109,6 +109,7 @@ async def watch(
         key_file=base.key_file,
         private_key_path=base.private_key_path,
         proxies=base.proxies,
+        persistent=True,
     )
     stop = stop or asyncio.Event()
     moving = engine.move_symbols

@@ -157,3 +157,27 @@ def test_the_config_hook_runs_for_each_alert(tmp_path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert [orjson.loads(line) for line in got.read_bytes().splitlines()] == [printed]
+
+
+async def test_watch_sessions_reconnect_for_ever_but_snapshot_gives_up() -> None:
+    # tuimon watch runs unattended: a bounded outage (more failed connects in a row than a
+    # one-shot snapshot allows) must not end it. Found by the soak: the user worker gave up
+    # after 5 failed sessions during a 429/418 storm.
+    from tuimon.headless import market_session
+
+    sim = SimServer(market="spot", seed=7, port=0)
+    await sim.start()
+    try:
+        endpoints = resolve_endpoints(
+            Market.SPOT, stream_url=sim.stream_url, rest_url=sim.rest_url,
+            ws_api_url=sim.ws_api_url, env={},
+        )
+        for persistent, expected in ((True, None), (False, 5)):
+            request = SnapshotRequest(
+                ["BTCUSDT"], endpoints, private=True, env=DEMO_ENV, persistent=persistent
+            )
+            async with market_session(request) as (_store, feed, _symbols, user):
+                assert feed.config.connection.give_up_after == expected
+                assert user is not None and user.config.give_up_after == expected
+    finally:
+        await sim.stop()

@@ -134,6 +134,7 @@ async def client(args: argparse.Namespace) -> int:
         private=private,
         env=os.environ,
         proxies=ProxyRules.direct(),
+        persistent=True,  # as tuimon watch: reconnect for ever
     )
     heap = Heap(args.top)
     loop = asyncio.get_running_loop()
