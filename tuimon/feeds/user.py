@@ -576,9 +576,13 @@ class UserFeed:
 
     async def _next_signal(self, reader: asyncio.Task[None], wait: float) -> str | None:
         getter = asyncio.ensure_future(self._signals.get())
-        done, _ = await asyncio.wait(
-            {getter, reader}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
-        )
+        try:
+            done, _ = await asyncio.wait(
+                {getter, reader}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+        except asyncio.CancelledError:
+            getter.cancel()  # the worker is stopping: leave no pending get() behind
+            raise
         if getter in done:
             return getter.result()
         await _cancel(getter)
