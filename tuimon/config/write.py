@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, Table
 
 from tuimon.alerts.rules import DEFAULT_COOLDOWN, parse_rule
@@ -140,9 +141,15 @@ def _edit(
     if not loaded.savable:
         raise ConfigError(f"{loaded.errors[0]}; not saved")
     text, _ = read_text(target)
-    doc = tomlkit.parse(text if text is not None else NEW_FILE_HEADER)
-    edit(doc)
-    new_text = tomlkit.dumps(doc)
+    try:
+        doc = tomlkit.parse(text if text is not None else NEW_FILE_HEADER)
+        edit(doc)
+        new_text = tomlkit.dumps(doc)
+    except TOMLKitError as exc:
+        # tomllib read it, tomlkit cannot edit it (it refuses values nested over 100 deep):
+        # the file stays as it is.
+        reason = " ".join(str(exc).split())[:120]
+        raise ConfigError(f"{target}: not saved: cannot edit this file ({reason})") from None
     if new_text == text:
         return False
     _check(text, new_text, target, asked)
