@@ -220,3 +220,22 @@ async def test_connection_churn_leaves_no_per_connection_state():
         assert sim.subscribers == {}
         assert sim.stats.connections_opened == sim.stats.connections_closed == 40
         assert sim.private.stats.ws_api_connections == 40
+
+
+# ----------------------------------------------------------------------- book history
+
+
+def test_history_entries_are_compact_and_read_back_exactly():
+    m = MarketModel(SPOT, 7, ["BTCUSDT"], START, 1800)
+    for i in range(200):
+        m.step(START + (i + 1) * 50)
+    sm = m.symbols["BTCUSDT"]
+    assert all(type(u).__name__ == "array" for u in sm.history)
+    # A value beyond int64 keeps the same flat layout in a tuple; readers see no difference.
+    before = sm.last_id
+    huge = 2**70
+    sm._commit([(0, huge, 0, huge)])
+    assert type(sm.history[-1]) is tuple
+    window = sm.changes_since(before)
+    assert window is not None and window.bids == {huge: huge}
+    assert sm.book_at(before).update_id == before  # undoing the huge level drops it again
