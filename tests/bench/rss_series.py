@@ -20,10 +20,17 @@ Two processes:
   simulator's published test key). Like the monitor: tickers for 20 symbols, the order book and
   klines of the first one (``--books N`` widens the books).
 
-Every ``--every`` seconds it prints both VmRSS values (from /proc/<pid>/status); at the end, the
-growth after ``--warmup`` seconds in MB/min (least-squares slope, so one GC bump does not
-decide it). The default warm-up is the time the simulator's 90 s book history takes to fill
-(90 s at the reference speed, scaled by ``--depth-interval-ms``/100) plus 20 s.
+Every ``--every`` seconds it prints both VmRSS values (from /proc/<pid>/status) and the CPU
+each process used since the previous row (% of one core); at the end, the growth after
+``--warmup`` seconds in MB/min (least-squares slope, so one GC bump does not decide it). The
+default warm-up is the time the simulator's 90 s book history takes to fill (90 s at the
+reference speed, scaled by ``--depth-interval-ms``/100) plus 20 s. A run longer than 1020 s
+also prints the growth after the spot 1s candles have reached their cap (1000 closed candles,
+on the wall clock), the last thing in the simulator that fills.
+
+Before/after comparisons: run this file with ``PYTHONPATH=<other checkout>`` and both children
+import tuimon from there (the simulator is the ``tuimon`` script next to ``sys.executable``).
+Children get SIGTERM if the benchmark dies, so an interrupted run leaves nothing behind.
 
 Time compression: ``--depth-interval-ms`` below 100 steps the simulator's market faster (every
 stream cadence and the model steps scale together, so the history fills sooner and each minute
@@ -36,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -49,9 +57,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-TUIMON = str(ROOT / ".venv" / "bin" / "tuimon")
+# The console script next to the running interpreter, so the benchmark measures the same
+# ``tuimon sim`` whichever venv (or PYTHONPATH tree, for a before/after run) it is started from.
+TUIMON = str(Path(sys.executable).parent / "tuimon")
 HISTORY_S = 90.0  # the simulator's book history at the reference speed (SimServer default)
+# Spot keeps the newest 1000 closed candles per interval (its REST klines limit); the 1s ones
+# close on the wall clock, so that deque fills 1000 s after start whatever the market speed.
+CANDLES_FULL_S = 1000.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 # --------------------------------------------------------------------------- measuring
@@ -66,6 +79,22 @@ def rss_mb(pid: int) -> float | None:
     except FileNotFoundError:
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (from /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def die_with_parent() -> None:
+    """In a child before exec: SIGTERM when the benchmark dies, even by SIGKILL (no orphans
+    left running at full speed, as a killed run used to leave)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def slope_per_min(points: list[tuple[float, float]]) -> float | None:
@@ -239,8 +268,12 @@ def main() -> int:
         warmup = HISTORY_S * args.depth_interval_ms / 100 + 20
     trace_sim = args.trace in ("sim", "both")
     trace_client = args.trace in ("client", "both")
-    reports = Path(os.environ.get("TMPDIR", "/tmp")) / f"rss_series.{os.getpid()}"
-    sim_report, client_report = reports.with_suffix(".sim.txt"), reports.with_suffix(".client.txt")
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    # The pid keeps two runs at once (other worktrees) from writing into each other's reports.
+    sim_report = tmp / f"rss_series.{os.getpid()}.sim.txt"
+    client_report = tmp / f"rss_series.{os.getpid()}.client.txt"
+    # A plain SIGTERM (timeout, kill) would end this process without its finally: clean up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     sim_args = ["sim", "--markets", "spot", "--depth-interval-ms", str(args.depth_interval_ms),
                 "--autoplay", str(args.autoplay)]
@@ -251,7 +284,8 @@ def main() -> int:
         sim_cmd = [TUIMON, *sim_args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     print(f"$ {' '.join(sim_cmd)}", flush=True)
-    sim = subprocess.Popen(sim_cmd, stdout=subprocess.PIPE, text=True, env=env)
+    sim = subprocess.Popen(sim_cmd, stdout=subprocess.PIPE, text=True, env=env,
+                           preexec_fn=die_with_parent)
     client: subprocess.Popen[str] | None = None
     try:
         assert sim.stdout is not None
@@ -266,7 +300,8 @@ def main() -> int:
         if trace_client:
             client_cmd += ["--trace", str(client_report), "--top", str(args.top),
                            "--trace-frames", str(args.trace_frames)]
-        client = subprocess.Popen(client_cmd, stdout=subprocess.PIPE, text=True, env=env)
+        client = subprocess.Popen(client_cmd, stdout=subprocess.PIPE, text=True, env=env,
+                                  preexec_fn=die_with_parent)
         assert client.stdout is not None
         ready = client.stdout.readline().strip()
         if ready != "client ready":
@@ -276,8 +311,10 @@ def main() -> int:
         print(f"sim pid {sim.pid}, client pid {client.pid}; {len(symbols)} symbols, "
               f"{args.books} book(s), depth_interval_ms={args.depth_interval_ms}, "
               f"autoplay={args.autoplay}s, warm-up {warmup:.0f}s", flush=True)
-        print(f"{'t_s':>6} {'sim_MB':>8} {'client_MB':>10}", flush=True)
+        print(f"{'t_s':>6} {'sim_MB':>8} {'client_MB':>10} {'sim_cpu%':>9} {'client_cpu%':>12}",
+              flush=True)
         series: list[tuple[float, float, float]] = []
+        last_cpu: tuple[float, float, float] | None = None
         traced_warm = False
         end = t0 + args.minutes * 60
         nxt = t0
@@ -292,7 +329,14 @@ def main() -> int:
                 print("a process exited early", file=sys.stderr)
                 return 1
             series.append((t, s_mb, c_mb))
-            print(f"{t:6.0f} {s_mb:8.1f} {c_mb:10.1f}", flush=True)
+            # CPU over the last interval, % of one core: shows whether the simulator kept up.
+            cpu = (t, cpu_seconds(sim.pid) or 0.0, cpu_seconds(client.pid) or 0.0)
+            s_cpu = c_cpu = "-"
+            if last_cpu is not None and cpu[0] > last_cpu[0]:
+                dt = cpu[0] - last_cpu[0]
+                s_cpu, c_cpu = (f"{(cpu[i] - last_cpu[i]) / dt * 100:.0f}" for i in (1, 2))
+            last_cpu = cpu
+            print(f"{t:6.0f} {s_mb:8.1f} {c_mb:10.1f} {s_cpu:>9} {c_cpu:>12}", flush=True)
             if not traced_warm and t >= warmup:
                 traced_warm = True
                 for proc, on in ((sim, trace_sim), (client, trace_client)):
@@ -304,15 +348,21 @@ def main() -> int:
         for proc, on in ((sim, trace_sim), (client, trace_client)):
             if on:
                 proc.send_signal(signal.SIGUSR1)
-        warm = [row for row in series if row[0] >= warmup]
-        sim_slope = slope_per_min([(t, s) for t, s, _ in warm])
-        client_slope = slope_per_min([(t, c) for t, _, c in warm])
 
         def fmt(x: float | None) -> str:
             return "n/a (run longer than the warm-up)" if x is None else f"{x:+.2f} MB/min"
 
-        print(f"growth after {warmup:.0f} s ({len(warm)} samples): sim {fmt(sim_slope)}, "
-              f"client {fmt(client_slope)}", flush=True)
+        def growth(after: float, what: str) -> None:
+            warm = [row for row in series if row[0] >= after]
+            sim_slope = slope_per_min([(t, s) for t, s, _ in warm])
+            client_slope = slope_per_min([(t, c) for t, _, c in warm])
+            print(f"growth after {after:.0f} s{what} ({len(warm)} samples): "
+                  f"sim {fmt(sim_slope)}, client {fmt(client_slope)}", flush=True)
+
+        growth(warmup, "")
+        full = CANDLES_FULL_S + 20
+        if full > warmup and len([row for row in series if row[0] >= full]) >= 3:
+            growth(full, ", the 1s candles full")
         for path, on in ((sim_report, trace_sim), (client_report, trace_client)):
             if on:
                 wait_reports(path, 2 if traced_warm else 1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
+from array import array
 
 import aiohttp
 import orjson
@@ -16,7 +18,7 @@ import pytest
 from sim_helpers import request, running, ws_connect
 
 from tuimon.sim import SimServer
-from tuimon.sim.candles import CandleState
+from tuimon.sim.candles import CandleState, frozen
 from tuimon.sim.faults import FAULT_LOG_KEPT
 from tuimon.sim.klines import INTERVAL_MS, K_T, HistoryParams
 from tuimon.sim.markets import market_config
@@ -77,6 +79,25 @@ def test_a_clock_jump_builds_only_the_candles_it_keeps():
     assert len(one_s) == 1000
     assert [c[K_T] for c in one_s] == list(range(one_s[0][K_T], START + 86_400_000, 1000))
     assert candles.forming["1s"][K_T] == START + 86_400_000
+
+
+def test_closed_candles_are_kept_compact():
+    m = MarketModel(SPOT, 7, ["BTCUSDT"], START, 100)
+    sm = m.symbols["BTCUSDT"]
+    now = START
+    for _ in range(300):
+        now += 1000
+        m.step(now)
+    one_s = sm.candles.closed["1s"]
+    assert len(one_s) == 300
+    # Flat int64 arrays, not lists of int objects: what lets 1000 per interval stay small.
+    assert all(isinstance(c, array) and sys.getsizeof(c) < 200 for c in one_s)
+    # The final kline of each closed candle went out from the live list, with the same values.
+    closing = sm.step_closed[0][1]
+    assert list(one_s[-1]) == closing and one_s[-1] is not closing
+    # A value beyond int64 keeps the list.
+    huge = [2**70] * 13
+    assert frozen(huge) is huge
 
 
 def test_candle_keep_must_be_positive():
@@ -220,3 +241,22 @@ async def test_connection_churn_leaves_no_per_connection_state():
         assert sim.subscribers == {}
         assert sim.stats.connections_opened == sim.stats.connections_closed == 40
         assert sim.private.stats.ws_api_connections == 40
+
+
+# ----------------------------------------------------------------------- book history
+
+
+def test_history_entries_are_compact_and_read_back_exactly():
+    m = MarketModel(SPOT, 7, ["BTCUSDT"], START, 1800)
+    for i in range(200):
+        m.step(START + (i + 1) * 50)
+    sm = m.symbols["BTCUSDT"]
+    assert all(type(u).__name__ == "array" for u in sm.history)
+    # A value beyond int64 keeps the same flat layout in a tuple; readers see no difference.
+    before = sm.last_id
+    huge = 2**70
+    sm._commit([(0, huge, 0, huge)])
+    assert type(sm.history[-1]) is tuple
+    window = sm.changes_since(before)
+    assert window is not None and window.bids == {huge: huge}
+    assert sm.book_at(before).update_id == before  # undoing the huge level drops it again

@@ -9,6 +9,7 @@ order or timing of requests.
 from __future__ import annotations
 
 import random
+from array import array
 from collections import deque
 
 from tuimon.sim.klines import (
@@ -27,6 +28,7 @@ from tuimon.sim.klines import (
     K_TBV,
     K_V,
     Candle,
+    CandleView,
     HistoryParams,
     backward_history,
     candle_open,
@@ -36,6 +38,18 @@ from tuimon.sim.klines import (
 )
 
 MAX_HISTORY = 1500  # pre-start candles per interval (futures klines max limit)
+
+
+def frozen(c: Candle) -> CandleView:
+    """A closed candle as a flat int64 array: about 180 bytes instead of about 500 for the list
+    and its int objects. The deques hold up to 1000 closed candles per interval and symbol (the
+    1s ones fill in 17 minutes: 13 MB as lists on the spot universe, under 5 MB as arrays).
+    A value beyond int64 (never seen) keeps the list, which every reader indexes the same way.
+    """
+    try:
+        return array("q", c)
+    except OverflowError:
+        return c
 
 
 class Stats24h:
@@ -69,7 +83,7 @@ class CandleState:
         self.hp = hp
         self.keep = keep
         self.forming: dict[str, Candle] = {}
-        self.closed: dict[str, deque[Candle]] = {}
+        self.closed: dict[str, deque[CandleView]] = {}
         self.hist: dict[str, list[Candle]] = {}  # pre-start history, newest first
         self._hist_rng: dict[str, random.Random] = {}
         # Where each interval's history must end: (open of first live candle, its open price,
@@ -146,7 +160,7 @@ class CandleState:
                 continue
             rolled = True
             closed = self.closed[interval]
-            closed.append(c)
+            closed.append(frozen(c))
             self.step_closed.append((interval, c))
             # Candles without trades in between still exist, with the previous close.
             nxt = next_open(interval, c[K_T])
@@ -157,7 +171,7 @@ class CandleState:
                 size = INTERVAL_MS[interval]
                 nxt = max(nxt, target - self.keep * size)
             while nxt < target:
-                closed.append(empty_candle(interval, nxt, c[K_C]))
+                closed.append(frozen(empty_candle(interval, nxt, c[K_C])))
                 nxt = next_open(interval, nxt)
             self.forming[interval] = empty_candle(interval, target, c[K_C])
         if rolled:
@@ -180,7 +194,7 @@ class CandleState:
         return hist[:count]
 
     def klines(self, interval: str, limit: int, start: int | None, end: int | None,
-               ) -> list[Candle]:
+               ) -> list[CandleView]:
         """REST klines: history + live closed + forming, filtered like the exchange does."""
         closed = self.closed[interval]
         live = list(closed) + [self.forming[interval]]

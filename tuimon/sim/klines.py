@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 # Candle layout: [open_time, close_time, o, h, l, c, v, q, n, V, Q, first_id, last_id]
 K_T, K_CT, K_O, K_H, K_L, K_C, K_V, K_Q, K_N, K_TBV, K_TBQ, K_F, K_LID = range(13)
 Candle = list[int]
+# A candle only read from here on (a closed one: see candles.CandleState.roll); indexed like
+# a Candle.
+CandleView = Sequence[int]
 QuoteFn = Callable[[int, int], int]  # (price ticks, qty steps) -> quote units
 
 SECOND = 1000

@@ -27,7 +27,7 @@ from itertools import chain
 
 from tuimon.sim.candles import CandleState, Stats24h
 from tuimon.sim.fmt import SymbolFormat
-from tuimon.sim.klines import Candle, HistoryParams
+from tuimon.sim.klines import Candle, CandleView, HistoryParams
 from tuimon.sim.markets import MarketConfig, SymbolSpec
 
 BID = 0
@@ -398,7 +398,7 @@ class SymbolModel:
         return self.candles.step_closed
 
     def klines(self, interval: str, limit: int, start: int | None, end: int | None,
-               ) -> list[Candle]:
+               ) -> list[CandleView]:
         return self.candles.klines(interval, limit, start, end)
 
     # ----------------------------------------------------------------- queries

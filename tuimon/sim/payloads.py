@@ -27,7 +27,7 @@ from tuimon.sim.klines import (
     K_TBQ,
     K_TBV,
     K_V,
-    Candle,
+    CandleView,
 )
 from tuimon.sim.model import AggTrade, DiffWindow, SymbolModel
 
@@ -118,7 +118,7 @@ def agg_trade(sm: SymbolModel, agg: AggTrade, event_ms: int) -> bytes:
     })
 
 
-def _kline_body(sm: SymbolModel, interval: str, c: Candle, final: bool) -> dict[str, Any]:
+def _kline_body(sm: SymbolModel, interval: str, c: CandleView, final: bool) -> dict[str, Any]:
     f = sm.fmt
     return {
         "t": c[K_T], "T": c[K_CT], "s": sm.symbol, "i": interval, "f": c[K_F], "L": c[K_LID],
@@ -128,12 +128,12 @@ def _kline_body(sm: SymbolModel, interval: str, c: Candle, final: bool) -> dict[
     }
 
 
-def kline(sm: SymbolModel, interval: str, c: Candle, final: bool, event_ms: int) -> bytes:
+def kline(sm: SymbolModel, interval: str, c: CandleView, final: bool, event_ms: int) -> bytes:
     return dumps({"e": "kline", "E": event_ms, "s": sm.symbol,
                   "k": _kline_body(sm, interval, c, final)})
 
 
-def kline_row(sm: SymbolModel, c: Candle) -> list[Any]:
+def kline_row(sm: SymbolModel, c: CandleView) -> list[Any]:
     """REST klines row: [open, o, h, l, c, v, close, q, n, V, Q, "0"]."""
     f = sm.fmt
     return [c[K_T], f.price(c[K_O]), f.price(c[K_H]), f.price(c[K_L]), f.price(c[K_C]),
