@@ -3,7 +3,8 @@
 Watches every symbol a rule names (plus the SYMBOL arguments), evaluates the rules a few times a
 second, and prints one JSON line per alert fired on stdout (flushed at once, so a pipe or the
 journal sees it immediately). Runs until ``--seconds`` or SIGINT/SIGTERM, then exits 0. A bad
-rule exits 2 with one line naming it; an unreachable exchange exits 1. No Textual.
+rule exits 2 with one line naming it; an unreachable exchange exits 1, and so does an account
+(``fill`` rules) whose worker gave up (refused key, or unreachable). No Textual.
 """
 
 from __future__ import annotations
@@ -117,12 +118,16 @@ async def watch(
     async with market_session(
         session_request, clock=clock, books=engine.book_symbols, klines=moving
     ) as session:
-        store, feed, _, _user = session
+        store, feed, _, user = session
         failed = asyncio.ensure_future(feed.wait_failed())
         stopped = asyncio.ensure_future(stop.wait())
+        # A user worker that gives up must end the watch like the market worker does: staying
+        # up without it would never fire a fill alert again, and say nothing.
+        user_failed = asyncio.ensure_future(user.wait_failed()) if user is not None else None
+        ends = {failed, stopped} | ({user_failed} if user_failed is not None else set())
         deadline = None if request.seconds is None else clock.monotonic() + request.seconds
         try:
-            while not failed.done() and not stopped.done():
+            while not any(end.done() for end in ends):
                 engine.seed_from_klines(store)
                 for event in engine.evaluate(store):
                     out.write(orjson.dumps(event.as_json()).decode() + "\n")
@@ -132,12 +137,14 @@ async def watch(
                 if left is not None and left <= 0:
                     break
                 wait = EVALUATE_EVERY if left is None else min(EVALUATE_EVERY, left)
-                await asyncio.wait({failed, stopped}, timeout=wait)
+                await asyncio.wait(ends, timeout=wait)
             if failed.done():
                 raise FeedError(str(failed.result()))
+            if user_failed is not None and user_failed.done():
+                raise FeedError(f"account: {user_failed.result()}")
         finally:
-            failed.cancel()
-            stopped.cancel()
+            for end in ends:
+                end.cancel()
             # Alerts already printed still reach the hook (each bounded by its timeout).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(hook.idle(), request.hook_timeout + 1)

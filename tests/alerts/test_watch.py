@@ -13,6 +13,7 @@ import pytest
 
 from tuimon import cli
 from tuimon.alerts.rules import parse_rule
+from tuimon.feeds.market import FeedError
 from tuimon.headless import SnapshotRequest
 from tuimon.protocol.endpoints import Market, resolve_endpoints
 from tuimon.sim import SimServer
@@ -179,5 +180,30 @@ async def test_watch_sessions_reconnect_for_ever_but_snapshot_gives_up() -> None
             async with market_session(request) as (_store, feed, _symbols, user):
                 assert feed.config.connection.give_up_after == expected
                 assert user is not None and user.config.give_up_after == expected
+    finally:
+        await sim.stop()
+
+
+async def test_an_account_worker_that_gives_up_ends_the_watch() -> None:
+    # Found by the soak (tests/bench/soak.py): the user worker gave up and watch ran on without
+    # it, so fill rules could never fire again, and nothing said so.
+    sim = SimServer(market="spot", seed=7, port=0)
+    await sim.start()
+    try:
+        sim.private.inject("bad_signature", count=0)  # every signed request refused (-1022)
+        endpoints = resolve_endpoints(
+            Market.SPOT,
+            stream_url=sim.stream_url,
+            rest_url=sim.rest_url,
+            ws_api_url=sim.ws_api_url,
+            env={},
+        )
+        request = WatchRequest(
+            endpoints,
+            [parse_rule("* fill > 0")],
+            snapshot=SnapshotRequest([], endpoints, env=DEMO_ENV),
+        )
+        with pytest.raises(FeedError, match=r"^account: .*signature"):
+            await asyncio.wait_for(watch(request, Lines(), stop=asyncio.Event()), 20)
     finally:
         await sim.stop()

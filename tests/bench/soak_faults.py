@@ -6,6 +6,13 @@ module only chooses them, with parameters that keep the soak going (REST bans of
 silences mostly shorter than the client's 15 s watchdog) while the client's obedience stays real.
 Each injection returns the simulator's :class:`~tuimon.sim.faults.FaultRecord`, whose
 ``applied`` counter says how often it actually took effect.
+
+Weights: a fault that drops every book (a disconnect, a silence of everything, a gap on every
+symbol, serverShutdown, a non-UTF-8 frame) costs a snapshot per book: 20 x 50 = 1000 weight on
+spot, 20 x 20 = 400 on futures. At a fault every 2 s, such faults are kept to ~13 % (~4 a
+minute), so the resyncs fit the client's REST budget (90 % of 6000 / 2400 a minute). With the
+first weights (~27 %, ~8 a minute) the budget ran out for good: books waited up to a minute for
+snapshots, holding every diff meanwhile, and account reconciles waited behind them.
 """
 
 from __future__ import annotations
@@ -57,21 +64,21 @@ def _one(rng: random.Random, symbols: list[str]) -> str:
 def market_faults(market: str) -> list[Fault]:
     """The market-side faults for a market (serverShutdown exists on spot only)."""
     faults = [
-        Fault("disconnect (abrupt)", 2.0,
+        Fault("disconnect (abrupt)", 0.5,
               lambda sim, rng, s: sim.inject("disconnect", abrupt=True)),
-        Fault("disconnect (close frame)", 1.0,
+        Fault("disconnect (close frame)", 0.3,
               lambda sim, rng, s: sim.inject("disconnect", abrupt=False,
                                              code=rng.choice((1000, 1001, 1011)))),
         Fault("silence (one symbol)", 2.0,
               lambda sim, rng, s: sim.inject("silence", _one(rng, s),
                                              seconds=round(rng.uniform(1.0, 4.0), 2))),
-        Fault("silence (all, < watchdog)", 1.0,
+        Fault("silence (all, < watchdog)", 0.4,
               lambda sim, rng, s: sim.inject("silence", seconds=round(rng.uniform(1.0, 5.0), 2))),
-        Fault("silence (all, > watchdog)", 0.25,
+        Fault("silence (all, > watchdog)", 0.1,
               lambda sim, rng, s: sim.inject("silence", seconds=WATCHDOG_S + rng.uniform(1, 3))),
         Fault("gap (one symbol)", 2.0,
               lambda sim, rng, s: sim.inject("gap", _one(rng, s), count=rng.randint(1, 3))),
-        Fault("gap (all symbols)", 0.5,
+        Fault("gap (all symbols)", 0.2,
               lambda sim, rng, s: sim.inject("gap", count=1)),
         Fault("stale", 2.0,
               lambda sim, rng, s: sim.inject("stale", _one(rng, s), age=rng.randint(1, 6),
@@ -85,13 +92,13 @@ def market_faults(market: str) -> list[Fault]:
               lambda sim, rng, s: sim.inject("rest_418", retry_after=rng.randint(2, 4))),
         Fault("slow_rest", 0.5,
               lambda sim, rng, s: sim.inject("slow_rest", seconds=round(rng.uniform(0.5, 2), 2))),
-        Fault("malformed", 1.0,
+        Fault("malformed", 0.7,
               lambda sim, rng, s: sim.inject(
                   "malformed", kinds=rng.sample(MALFORMED_KINDS, rng.randint(1, 3)),
                   huge_bytes=rng.randint(100_000, 1_000_000))),
     ]
     if market == "spot":
-        faults.append(Fault("serverShutdown", 1.0,
+        faults.append(Fault("serverShutdown", 0.4,
                             lambda sim, rng, s: sim.inject("server_shutdown",
                                                            delay=round(rng.uniform(0.1, 1), 2))))
     return faults
