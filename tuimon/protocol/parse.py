@@ -54,14 +54,15 @@ def _dec(value: Any, key: str) -> Decimal:
 # regex and Decimal() (about 135 + 125 ns each); the cached Decimal also carries its hash, which
 # makes the book's own dict operations cheaper. Only str keys that matched the grammar are ever
 # stored: a number or bool where a decimal string belongs always misses and is refused. Both are
-# bounded (cleared when full): about 6 MB for prices and 3 MB for quantities. The price bound is
-# small on purpose: the cache fills within minutes and then stays that size, so the client's RSS
-# is flat after warm-up (at 262,144 entries it crept up ~0.45 MB/min for over an hour, issue 16
-# §5); 32,768 distinct prices still cover every level a 20-symbol ladder sees for many minutes.
+# bounded (cleared when full) and small on purpose, about 1.6 MB and 0.8 MB (~200 B an entry):
+# they fill within minutes and then stay that size, so the client's RSS is flat after warm-up.
+# At 262,144 prices (~50 MB) the cache crept up ~0.45 MB/min for over an hour (issue 16 §5),
+# and the soak still saw +10 MB at 32,768 + 16,384. 8,192 prices cover the levels a 20-symbol
+# ladder touches for minutes; a clear only costs some misses.
 _PRICES: dict[str, Decimal] = {}
-_PRICES_MAX = 32_768
+_PRICES_MAX = 8_192
 _QTYS: dict[str, Decimal] = {}
-_QTYS_MAX = 16_384
+_QTYS_MAX = 4_096
 
 
 _match = UNSIGNED_PATTERN.fullmatch
