@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tuimon import __version__
 from tuimon.config.model import Config
@@ -26,7 +27,7 @@ from tuimon.protocol.endpoints import (
 
 log = logging.getLogger("tuimon.cli")
 
-SUBCOMMANDS = ("snapshot", "watch", "sim")
+SUBCOMMANDS = ("snapshot", "watch", "sim", "record")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -174,6 +175,28 @@ MAX_WATCH_SECONDS = 366 * 86_400.0
 """A year: watch is meant to run unattended; the bound only refuses inf, nan and 1e300."""
 
 
+def record_parser() -> argparse.ArgumentParser:
+    """Parser of ``tuimon record``."""
+    parser = argparse.ArgumentParser(
+        prog="tuimon record",
+        description="Record the market traffic of some symbols into FILE (zstandard): every raw "
+        "stream frame with its receive time and the REST responses the books and klines were "
+        "seeded from. Market data only: no API key is read, no account or private stream is "
+        "recorded. Replay it with 'tuimon --replay FILE', 'tuimon snapshot --replay FILE' or "
+        "'tuimon sim --replay FILE'.",
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="the recording to write")
+    parser.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    _add_common(parser)
+    parser.add_argument(
+        "--seconds",
+        type=_bounded(float, MAX_WATCH_SECONDS),
+        default=None,
+        help="stop after N seconds (default: at Ctrl-C)",
+    )
+    return parser
+
+
 def _config_or_exit(parser: argparse.ArgumentParser) -> Config:
     """The config for a command that needs it: a broken file is refused (exit 2, one line);
     unknown keys are printed as warnings and the command goes on."""
@@ -205,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tuimon.sim.__main__ import main as sim_main
 
         return sim_main(args_list[1:])
-    parsers = {"snapshot": snapshot_parser, "watch": watch_parser}
+    parsers = {"snapshot": snapshot_parser, "watch": watch_parser, "record": record_parser}
     parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
     _setup_logging(args.verbose)
@@ -218,9 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Every URL the command will use, before anything connects (--demo: never a proxy).
         # The monitor may open the account socket (keys can come from the config): check it.
-        proxies = run_proxies(
-            endpoints, private=command != "snapshot" or args.private, demo=args.demo
-        )
+        private = command not in ("snapshot", "record") or getattr(args, "private", False)
+        proxies = run_proxies(endpoints, private=private, demo=args.demo)
     except ProxyConfigError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
@@ -244,6 +266,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if command == "watch":
         return _watch(parser, args, endpoints, proxies)
+    if command == "record":
+        from tuimon.headless import SnapshotRequest
+        from tuimon.record import RecordRequest, run_record
+
+        session = SnapshotRequest(
+            symbols=args.symbols,
+            endpoints=endpoints,
+            interval=args.interval,
+            demo=args.demo,
+            seed=args.seed,
+            proxies=proxies,
+        )
+        return run_record(RecordRequest(args.file, session, args.seconds))
     from tuimon.ui.launch import run_monitor  # imports Textual
 
     return run_monitor(args, endpoints, proxies=proxies)
