@@ -146,6 +146,13 @@ def snapshot_parser() -> argparse.ArgumentParser:
         help="add the account (balances, open orders, positions); needs BINANCE_API_KEY and "
         "BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, or --demo",
     )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        type=Path,
+        help="no network: replay a 'tuimon record' file as fast as possible and print the "
+        "snapshot as of its end (its market and interval; the same output every run)",
+    )
     return parser
 
 
@@ -232,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
     _setup_logging(args.verbose)
+    if getattr(args, "replay", None) is not None:
+        return _replay(parser, args, args_list)
     try:
         endpoints = _endpoints(args)
     except EndpointError as exc:
@@ -282,6 +291,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tuimon.ui.launch import run_monitor  # imports Textual
 
     return run_monitor(args, endpoints, proxies=proxies)
+
+
+_NOT_WITH_REPLAY = (
+    "--demo",
+    "--testnet",
+    "--stream-url",
+    "--rest-url",
+    "--ws-api-url",
+    "--private",
+    "--seconds",
+    "--market",
+    "--seed",
+)
+
+
+def _replay(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> int:
+    """``--replay FILE``: the recording is the exchange; options that pick one are refused."""
+    typed = [
+        flag
+        for flag in _NOT_WITH_REPLAY
+        if any(a == flag or a.startswith(f"{flag}=") for a in argv)
+    ]
+    if typed:
+        parser.exit(
+            2, f"{parser.prog}: --replay plays a recording; {typed[0]} cannot be combined with it\n"
+        )
+    interval = args.interval if any(a.startswith("--interval") for a in argv) else None
+    if parser.prog == "tuimon snapshot":
+        from tuimon.recording.session import run_snapshot_replay
+
+        return run_snapshot_replay(args.replay, args.symbols, args.depth, interval)
+    from tuimon.ui.replay import run_replay_monitor  # imports Textual
+
+    return run_replay_monitor(args, interval)
 
 
 def _watch(
