@@ -144,6 +144,12 @@ class RecordingReader:
             chunk = self._read()
             if chunk is None:
                 raise RecordingError(f"{self.path}: damaged before its header ends")
+            if not chunk:
+                try:
+                    self._decoder.finish()
+                except RecordingError as exc:
+                    raise RecordingError(f"{self.path}: {exc}") from None
+                raise RecordingError(f"{self.path}: cut short before its header ends")
             try:
                 records = self._decoder.feed(chunk)
                 first = next(records, None)
