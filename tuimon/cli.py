@@ -122,6 +122,19 @@ def monitor_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        type=Path,
+        help="play a 'tuimon record' file instead of connecting (space pause, +/- speed, "
+        "R restart); SYMBOLs default to the recorded ones",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_bounded(float, 256.0),
+        default=None,
+        help="replay speed, e.g. 0.5 or 4 (default 1)",
+    )
     parser.add_argument("--version", action="version", version=f"tuimon {__version__}")
     return parser
 

@@ -69,7 +69,7 @@ def _size(count: int) -> str:
     return f"{count} B"  # pragma: no cover
 
 
-def _header(request: RecordRequest) -> Header:
+def _header(request: RecordRequest, started_ms: int) -> Header:
     session = request.session
     endpoints = session.endpoints
     return Header(
@@ -77,7 +77,7 @@ def _header(request: RecordRequest) -> Header:
         symbols=tuple(dict.fromkeys(s.strip().upper() for s in session.symbols)),
         interval=session.interval,
         depth_speed_ms=FeedConfig().depth_speed_ms,
-        started_ms=SystemClock().wall_ms(),
+        started_ms=started_ms,
         tuimon_version=__version__,
         source="demo" if session.demo else "live",
         endpoints={}
@@ -95,13 +95,14 @@ async def record(request: RecordRequest, stop: asyncio.Event | None = None) -> R
     session = request.session
     if session.private:
         raise UsageError("recordings hold market data only (no --private)")
+    clock = SystemClock()
+    # One instant for both: replayed wall times (latency, the clock) line up with live ones.
+    started, started_ms = clock.monotonic(), clock.wall_ms()
     try:
-        writer = RecordingWriter(request.path, _header(request))
+        writer = RecordingWriter(request.path, _header(request, started_ms))
     except OSError as exc:
         raise UsageError(f"cannot write {request.path}: {exc.strerror or exc}") from None
-    clock = SystemClock()
-    recorder = Recorder(writer, clock)
-    started = clock.monotonic()
+    recorder = Recorder(writer, clock, started)
     useful = False
     try:
         async with market_session(session, clock=clock, tap=recorder) as (_store, feed, _s, _u):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from conftest import SECONDS, SYMBOLS
+from recording_helpers import SECONDS, SYMBOLS
 
 from tuimon.cli import main
 from tuimon.recording.file import RecordingReader

@@ -19,10 +19,13 @@ class Recorder:
     """Implements :class:`tuimon.feeds.hooks.Tap`: every record gets its receive time,
     microseconds since the recorder started, from the worker's own clock."""
 
-    def __init__(self, writer: RecordingWriter, clock: Clock) -> None:
+    def __init__(
+        self, writer: RecordingWriter, clock: Clock, start_mono: float | None = None
+    ) -> None:
+        """``start_mono``: the monotonic time of the header's ``started_ms`` (default: now)."""
         self.writer = writer
         self.clock = clock
-        self._start = clock.monotonic()
+        self._start = clock.monotonic() if start_mono is None else start_mono
 
     def _t_us(self) -> int:
         return max(0, int((self.clock.monotonic() - self._start) * 1_000_000))
