@@ -98,3 +98,35 @@ def test_a_file_that_is_not_a_recording_is_one_line(tmp_path, capsys):
 def test_a_symbol_outside_the_recording_is_refused(spot_recording, capsys):
     assert main(["DOGEUSDT", "--replay", str(spot_recording.path)]) == 2
     assert "not in the recording: DOGEUSDT" in capsys.readouterr().err
+
+
+def test_replay_badge_snapshot(snap_compare, tmp_path):
+    """The end of the converted real USDⓈ-M capture: REPLAY badge, '● replay', the end toast."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from recorded_data import data_root
+
+    from tuimon.recording.convert import CAPTURES, convert_capture
+
+    ws_file, rest_files, market = CAPTURES["usdm"]
+    root = data_root() / "cryptofeed-sample-data"
+    path = tmp_path / "usdm.tmrec"
+    convert_capture(root / ws_file, [root / r for r in rest_files], path, market)
+    reader = RecordingReader(path)
+    # Any clock: the snapshot shows the state at the end, where time is the recording's own.
+    controller = ReplayController(reader, Playhead(time.monotonic, 256.0))
+    settings = replay_settings(reader.header, list(reader.header.symbols), "1m", 10.0)
+    app = ReplayApp(settings, controller=controller, live=False)
+
+    async def run_to_the_end(pilot: Pilot) -> None:
+        await app.replay_feed.load_symbols()
+        app.replay_feed.set_watch(app.current_watch())
+        assert controller.driver is not None
+        await controller.driver
+        await pilot.pause()
+        app.flush_frame()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_to_the_end)
