@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tuimon import __version__
 from tuimon.config.model import Config
@@ -26,7 +27,7 @@ from tuimon.protocol.endpoints import (
 
 log = logging.getLogger("tuimon.cli")
 
-SUBCOMMANDS = ("snapshot", "watch", "sim")
+SUBCOMMANDS = ("snapshot", "watch", "sim", "record")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +122,19 @@ def monitor_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        type=Path,
+        help="play a 'tuimon record' file instead of connecting (space pause, +/- speed, "
+        "R restart); SYMBOLs default to the recorded ones",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_bounded(float, 256.0),
+        default=None,
+        help="replay speed, e.g. 0.5 or 4 (default 1)",
+    )
     parser.add_argument("--version", action="version", version=f"tuimon {__version__}")
     return parser
 
@@ -144,6 +158,13 @@ def snapshot_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add the account (balances, open orders, positions); needs BINANCE_API_KEY and "
         "BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, or --demo",
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        type=Path,
+        help="no network: replay a 'tuimon record' file as fast as possible and print the "
+        "snapshot as of its end (its market and interval; the same output every run)",
     )
     return parser
 
@@ -172,6 +193,28 @@ def watch_parser() -> argparse.ArgumentParser:
 
 MAX_WATCH_SECONDS = 366 * 86_400.0
 """A year: watch is meant to run unattended; the bound only refuses inf, nan and 1e300."""
+
+
+def record_parser() -> argparse.ArgumentParser:
+    """Parser of ``tuimon record``."""
+    parser = argparse.ArgumentParser(
+        prog="tuimon record",
+        description="Record the market traffic of some symbols into FILE (zstandard): every raw "
+        "stream frame with its receive time and the REST responses the books and klines were "
+        "seeded from. Market data only: no API key is read, no account or private stream is "
+        "recorded. Replay it with 'tuimon --replay FILE', 'tuimon snapshot --replay FILE' or "
+        "'tuimon sim --replay FILE'.",
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="the recording to write")
+    parser.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    _add_common(parser)
+    parser.add_argument(
+        "--seconds",
+        type=_bounded(float, MAX_WATCH_SECONDS),
+        default=None,
+        help="stop after N seconds (default: at Ctrl-C)",
+    )
+    return parser
 
 
 def _config_or_exit(parser: argparse.ArgumentParser) -> Config:
@@ -205,10 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tuimon.sim.__main__ import main as sim_main
 
         return sim_main(args_list[1:])
-    parsers = {"snapshot": snapshot_parser, "watch": watch_parser}
+    parsers = {"snapshot": snapshot_parser, "watch": watch_parser, "record": record_parser}
     parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
     _setup_logging(args.verbose)
+    if getattr(args, "replay", None) is not None:
+        return _replay(parser, args, args_list)
     try:
         endpoints = _endpoints(args)
     except EndpointError as exc:
@@ -218,9 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Every URL the command will use, before anything connects (--demo: never a proxy).
         # The monitor may open the account socket (keys can come from the config): check it.
-        proxies = run_proxies(
-            endpoints, private=command != "snapshot" or args.private, demo=args.demo
-        )
+        private = command not in ("snapshot", "record") or getattr(args, "private", False)
+        proxies = run_proxies(endpoints, private=private, demo=args.demo)
     except ProxyConfigError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     if command == "snapshot":
@@ -244,9 +288,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if command == "watch":
         return _watch(parser, args, endpoints, proxies)
+    if command == "record":
+        from tuimon.headless import SnapshotRequest
+        from tuimon.record import RecordRequest, run_record
+
+        session = SnapshotRequest(
+            symbols=args.symbols,
+            endpoints=endpoints,
+            interval=args.interval,
+            demo=args.demo,
+            seed=args.seed,
+            proxies=proxies,
+        )
+        return run_record(RecordRequest(args.file, session, args.seconds))
     from tuimon.ui.launch import run_monitor  # imports Textual
 
     return run_monitor(args, endpoints, proxies=proxies)
+
+
+_NOT_WITH_REPLAY = (
+    "--demo",
+    "--testnet",
+    "--stream-url",
+    "--rest-url",
+    "--ws-api-url",
+    "--private",
+    "--seconds",
+    "--market",
+    "--seed",
+)
+
+
+def _replay(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> int:
+    """``--replay FILE``: the recording is the exchange; options that pick one are refused."""
+    typed = [
+        flag
+        for flag in _NOT_WITH_REPLAY
+        if any(a == flag or a.startswith(f"{flag}=") for a in argv)
+    ]
+    if typed:
+        parser.exit(
+            2, f"{parser.prog}: --replay plays a recording; {typed[0]} cannot be combined with it\n"
+        )
+    interval = args.interval if any(a.startswith("--interval") for a in argv) else None
+    if parser.prog == "tuimon snapshot":
+        from tuimon.recording.session import run_snapshot_replay
+
+        return run_snapshot_replay(args.replay, args.symbols, args.depth, interval)
+    from tuimon.ui.replay import run_replay_monitor  # imports Textual
+
+    return run_replay_monitor(args, interval)
 
 
 def _watch(

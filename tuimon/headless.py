@@ -19,6 +19,7 @@ import orjson
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.connection import ConnectionConfig, GiveUp
 from tuimon.feeds.credentials import NO_KEYS_HELP, Credentials, CredentialsError, load_credentials
+from tuimon.feeds.hooks import Tap
 from tuimon.feeds.market import FeedConfig, FeedError, MarketFeed, Watch
 from tuimon.feeds.proxy import ProxyConfigError, ProxyRules, run_proxies
 from tuimon.feeds.rest import RestClient, RestError
@@ -191,10 +192,12 @@ async def market_session(
     clock: Clock | None = None,
     books: frozenset[str] | None = None,
     klines: frozenset[str] | None = None,
+    tap: Tap | None = None,
 ) -> AsyncIterator[tuple[Store, MarketFeed, list[str], UserFeed | None]]:
     """Store + market worker (+ user worker with ``private``) on the request's symbols.
 
     Tickers stream for every symbol; books and klines too unless ``books``/``klines`` say which.
+    ``tap`` sees the market worker's raw traffic (``tuimon record``; never the user worker's).
     """
     endpoints = request.endpoints
     market = endpoints.market
@@ -216,10 +219,14 @@ async def market_session(
             )
         clock = clock or SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
-        rest = RestClient(endpoints, max_attempts=request.give_up_after, proxies=proxies)
+        rest = RestClient(
+            endpoints, max_attempts=request.give_up_after, proxies=proxies, tap=tap
+        )
         give_up = None if request.persistent else request.give_up_after
         config = FeedConfig(connection=ConnectionConfig(give_up_after=give_up))
-        feed = MarketFeed(store, endpoints, rest=rest, config=config, clock=clock, proxies=proxies)
+        feed = MarketFeed(
+            store, endpoints, rest=rest, config=config, clock=clock, proxies=proxies, tap=tap
+        )
         stack.push_async_callback(feed.close)
         try:
             await feed.load_symbols()

@@ -26,6 +26,7 @@ from typing import cast
 from tuimon.clock import Clock, SystemClock
 from tuimon.feeds.bad_frames import BadFrameLog
 from tuimon.feeds.connection import ConnectionConfig, StreamConnection
+from tuimon.feeds.hooks import ConnectionFactory, StreamLike, Tap
 from tuimon.feeds.proxy import ProxyRules
 from tuimon.feeds.rest import ApiError, RestClient, RestError, depth_weight, futures_depth_limit
 from tuimon.protocol.book import SnapshotVerdict, Verdict
@@ -105,7 +106,11 @@ class MarketFeed:
         config: FeedConfig | None = None,
         clock: Clock | None = None,
         proxies: ProxyRules | None = None,
+        tap: Tap | None = None,
+        connect: ConnectionFactory | None = None,
     ) -> None:
+        """``tap`` sees every raw frame and connection event (``tuimon record``); ``connect``
+        makes the stream connections (replay: connections fed from a recording)."""
         self.store = store
         self.endpoints = endpoints
         self.market = endpoints.market
@@ -116,7 +121,9 @@ class MarketFeed:
         self.proxies.check([endpoints.stream_base])  # a bad proxy URL fails here, not later
         self.rest = rest or RestClient(endpoints, proxies=self.proxies)
         self.watch = Watch()
-        self._connections: dict[tuple[Route, int], StreamConnection] = {}
+        self.tap = tap
+        self._make_connection: ConnectionFactory = connect or StreamConnection
+        self._connections: dict[tuple[Route, int], StreamLike] = {}
         self._connection_tasks: dict[tuple[Route, int], asyncio.Task[None]] = {}
         self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
         self._kline_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -125,7 +132,7 @@ class MarketFeed:
         """Per book, the quiet spell (its pulse's ``last``) a stall check already covered."""
         self._stall_watch: asyncio.Task[None] | None = None
         self._stream_home: dict[str, tuple[Route, int]] = {}
-        self._by_name: dict[str, StreamConnection] = {}
+        self._by_name: dict[str, StreamLike] = {}
         self._failure: BaseException | None = None
         self._failed = asyncio.Event()
         self.bad_frames = BadFrameLog(log)
@@ -239,16 +246,18 @@ class MarketFeed:
             if home is not None:
                 self.store.route_book(symbol, self._connections[home].name, stream)
 
-    def _connect(self, key: tuple[Route, int]) -> StreamConnection:
+    def _connect(self, key: tuple[Route, int]) -> StreamLike:
         route, shard = key
         name = route.value or self.market.value
         if shard:
             name = f"{name}#{shard + 1}"
-        connection = StreamConnection(
+        tap = self.tap
+        connection = self._make_connection(
             name,
             self.endpoints,
             route,
-            on_frame=self.ingest,
+            # Without a tap the socket calls ingest itself: recording costs nothing when off.
+            on_frame=self.ingest if tap is None else self._tapped_ingest,
             on_open=self._on_open,
             on_state=self._on_state,
             clock=self.clock,
@@ -268,7 +277,7 @@ class MarketFeed:
         self.store.health.routes.pop(connection.name, None)
         self.store.mark(topics.HEALTH)
 
-    async def _run_connection(self, connection: StreamConnection) -> None:
+    async def _run_connection(self, connection: StreamLike) -> None:
         try:
             await connection.run()
         except asyncio.CancelledError:
@@ -277,7 +286,9 @@ class MarketFeed:
             self._failure = exc
             self._failed.set()
 
-    def _on_open(self, connection: StreamConnection, reopened: bool) -> None:
+    def _on_open(self, connection: StreamLike, reopened: bool) -> None:
+        if self.tap is not None:
+            self.tap.opened(connection.name, reopened)
         if reopened:
             self.store.note_reconnect(connection.name)
         # Books carried on this socket restart from a fresh snapshot after every (re)connect.
@@ -293,6 +304,8 @@ class MarketFeed:
                     self.store.mark(f"book:{symbol}")
 
     def _on_state(self, name: str, connected: bool, error: str) -> None:
+        if self.tap is not None:
+            self.tap.state(name, connected, error)
         self.store.set_connected(name, connected, error)
         if error:
             self.store.set_status(f"{name}: {error}")
@@ -347,6 +360,12 @@ class MarketFeed:
                 connection.request_rotation()  # replacement opens before this one closes
         store.note_message(route, event_time)
         return None
+
+    def _tapped_ingest(self, route: str, raw: bytes) -> object:
+        """ingest, with the raw bytes shown to the tap first (exactly as received)."""
+        assert self.tap is not None
+        self.tap.frame(route, raw)
+        return self.ingest(route, raw)
 
     # ------------------------------------------------------------------ snapshots
 

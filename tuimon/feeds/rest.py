@@ -21,6 +21,7 @@ import orjson
 import requests
 
 from tuimon.clock import Clock, SystemClock
+from tuimon.feeds.hooks import Tap
 from tuimon.feeds.proxy import Proxy, ProxyRules
 from tuimon.protocol.endpoints import Endpoints, Market
 
@@ -104,9 +105,13 @@ class RestClient:
         concurrency: int = 4,
         proxies: ProxyRules | None = None,
         cooldown: Cooldown | None = None,
+        tap: Tap | None = None,
     ) -> None:
-        """``cooldown``: share another client's 429/418 stop (None: a fresh one of its own)."""
+        """``cooldown``: share another client's 429/418 stop (None: a fresh one of its own).
+        ``tap`` sees each successful response's exact body (``tuimon record``); this client sends
+        no keys and signs nothing: it is market data only."""
         self.endpoints = endpoints
+        self.tap = tap
         self.clock: Clock = clock or SystemClock()
         self.weight_limit = weight_limit or DEFAULT_WEIGHT_LIMIT[endpoints.market]
         self.max_attempts = max_attempts
@@ -181,9 +186,13 @@ class RestClient:
                 self._account(response, weight)
                 if response.status_code == 200:
                     try:
-                        return orjson.loads(response.content)
+                        body = orjson.loads(response.content)
                     except orjson.JSONDecodeError:
                         problem = f"{name}: response is not JSON"
+                    else:
+                        if self.tap is not None:
+                            self.tap.rest(name, url, params, response.content)
+                        return body
                 elif response.status_code in (429, 418):
                     self._back_off(response)
                     problem = f"{name}: HTTP {response.status_code} (rate limited)"

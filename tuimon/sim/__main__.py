@@ -40,10 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the demo account acts every SECONDS (as in tuimon --demo, which "
                         "uses 1.0); default: it moves only when told")
     p.add_argument("--plain", action="store_true", help="print plain text instead of JSON")
+    p.add_argument("--replay", metavar="FILE", default=None,
+                   help="serve a 'tuimon record' file (its market, on --spot-port etc.) instead")
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed (default 1)")
     return p
 
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
+    if args.replay:
+        return await _serve_replay(args, stop)
     markets = [m.strip() for m in args.markets.split(",") if m.strip()]
     bad = [m for m in markets if m not in MARKETS]
     if bad or not markets:
@@ -87,6 +92,24 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
     return 0
+
+
+async def _serve_replay(args: argparse.Namespace, stop: asyncio.Event | None) -> int:
+    from pathlib import Path
+
+    from tuimon.sim.replay import serve_replay
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    if not (0 < args.speed <= 256):
+        print("tuimon sim: --speed must be above 0 and at most 256", file=sys.stderr)
+        return 2
+    port = max(args.spot_port, args.usdm_port, args.coinm_port)
+    return await serve_replay(Path(args.replay), host=args.host, port=port, speed=args.speed,
+                              stop=stop, out=sys.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:

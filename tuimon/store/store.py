@@ -70,6 +70,26 @@ class Store:
         self._sync_wall_offset()
         return dirty
 
+    def reset(self) -> None:
+        """Forget all market state, as if just made (a replay restarting from its start).
+
+        Every topic that had data is marked, so readers repaint from the empty state.
+        """
+        gone = {*self._book_topics.values()}
+        gone.update(topics.klines_topic(*key) for key in self.klines)
+        self.tickers = {}
+        self.books = {}
+        self._book_topics = {}
+        self._pulses = {}
+        self._retired_resyncs = 0
+        self.book_routes = {}
+        self.klines = {}
+        self.symbols = {}
+        self.health = Health(started_mono=self.clock.monotonic())
+        self._sync_wall_offset()
+        for topic in (*gone, topics.TICKERS, topics.SYMBOLS, topics.HEALTH):
+            self.mark(topic)
+
     # ------------------------------------------------------------------ symbols
 
     def set_symbols(self, table: dict[str, SymbolInfo]) -> None:

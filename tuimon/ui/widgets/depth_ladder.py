@@ -107,6 +107,8 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         self.freshness = "syncing"
         self.age_text = ""
         """``age 0.4s`` for a vouched book, else empty (what the header shows)."""
+        self.live_text = STATE_TEXT["live"]
+        """How a current book is labelled (a replay says ``● replay``: nothing in it is live)."""
         self._columns = (9, self.SIZE_WIDTH, self.CUM_WIDTH)
         """Price, size and cumulative column widths of the last build (for the header)."""
         self._built_at: float | None = None
@@ -158,7 +160,7 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
     def _header_item(self, width: int) -> tuple[RowKey, Spans]:
         """Column labels on the left; the book's age and state right-aligned."""
         price_w, size_w, cum_w = self._columns
-        state = STATE_TEXT[self.freshness]
+        state = self.live_text if self.freshness == "live" else STATE_TEXT[self.freshness]
         dated = f"{self.age_text}  {state}" if self.age_text else state
         labels = f"{'Price':>{price_w}} {'Size':>{size_w}} "
         if cum_w:

@@ -12,6 +12,7 @@ would say all is well.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -83,6 +84,8 @@ class HealthBar(Widget):
         self._note = ""
         self._note_since = 0.0
         self._pinned = ""
+        self.badge: Callable[[], str] | None = None
+        """A replay's badge (``REPLAY ▶ 2x 0:12.3``), shown first; None when live."""
 
     def note(self, text: str) -> None:
         """A line from the app itself (config problem, start-up step), shown like a problem."""
@@ -119,7 +122,8 @@ class HealthBar(Widget):
         show_status = bool(status) and now - since < STATUS_SECONDS
         if not show_status and self._pinned:
             status, show_status = self._pinned, True
-        key = (state, tuple(routes), stalled, wall // 1000, show_status and status)
+        badge = self.badge() if self.badge is not None else ""
+        key = (state, tuple(routes), stalled, wall // 1000, show_status and status, badge)
         if key == self._key and not force:
             return
         self._key = key
@@ -129,6 +133,7 @@ class HealthBar(Widget):
             self.state = state
         latency = [r.latency_ms for r in health.routes.values() if r.latency_ms is not None]
         self.parts = {
+            "badge": badge,
             "market": store.market.upper(),
             "routes": " ".join(f"{GLYPH[s]}{name}" for name, s in routes) or "◌ connecting",
             "rate": fmt_rate(rate),
@@ -165,6 +170,8 @@ class HealthBar(Widget):
                 f"rc {p['reconnects']} rs {p['resyncs']} bad {p['bad']} "
                 f"up {p['uptime']} {p['clock']}"
             )
+        if p["badge"]:
+            line1 = f" {p['badge']} │{line1}"
         line2 = f" {self.status_line}" if self.status_line else ""
         if len(line2) + 2 + len(HINTS) <= width:
             line2 = line2.ljust(width - len(HINTS)) + HINTS

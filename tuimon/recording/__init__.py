@@ -1,0 +1,1 @@
+"""Record and replay: raw market frames and the REST responses books were seeded from."""
