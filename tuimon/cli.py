@@ -102,12 +102,29 @@ def _bounded(kind: type[int] | type[float], high: float) -> object:
     return convert
 
 
+def _count(high: int) -> object:
+    """An argparse type: an integer in [0, high] (``--trades 0`` turns trades off)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not 0 <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be 0 to {high}: {text!r}")
+        return value
+
+    return convert
+
+
 MAX_SECONDS = 86_400.0
 """A day: snapshot-style commands are for scripts and cron, not for running unattended forever."""
 MAX_FPS = 60.0
 """Terminals and SSH gain nothing past this; the default is 10."""
 MAX_DEPTH = 5000
 """Binance's largest depth snapshot."""
+MAX_TRADES = 500
+"""Trades a tape keeps per symbol (the REST seed returns at most 1000)."""
 
 
 def monitor_parser() -> argparse.ArgumentParser:
@@ -152,6 +169,12 @@ def snapshot_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--depth", type=_bounded(int, MAX_DEPTH), default=20, help="levels per side (20)"
+    )
+    parser.add_argument(
+        "--trades",
+        type=_count(MAX_TRADES),
+        default=50,
+        help="aggregate trades per symbol, newest last (50; 0: none)",
     )
     parser.add_argument(
         "--private",
@@ -278,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seconds=args.seconds,
                 depth=args.depth,
                 interval=args.interval,
+                trades=args.trades,
                 demo=args.demo,
                 seed=args.seed,
                 private=args.private,

@@ -43,6 +43,8 @@ class SnapshotRequest:
     seconds: float = 5.0
     depth: int = 20
     interval: str = "1m"
+    trades: int = 50
+    """Aggregate trades per symbol in the JSON (``--trades``); 0 streams none."""
     demo: bool = False
     seed: int = 7
     sync_grace: float = 10.0
@@ -146,8 +148,46 @@ def book_json(store: Store, symbol: str, depth: int) -> dict[str, Any]:
     }
 
 
-def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -> dict[str, Any]:
-    """The whole snapshot object of the contract."""
+def trades_json(store: Store, symbol: str, count: int) -> list[dict[str, Any]]:
+    """The newest ``count`` aggregate trades, oldest first: ``id`` (ascending), ``time`` (ms),
+    decimal strings, and the taker's ``side`` (``m: true`` = the buyer was the maker, so the
+    taker sold)."""
+    tape = store.tapes.get(symbol)
+    if tape is None or count <= 0:
+        return []
+    return [
+        {
+            "id": t.trade_id,
+            "time": t.trade_time,
+            "price": str(t.price),
+            "qty": str(t.qty),
+            "side": "sell" if t.buyer_is_maker else "buy",
+        }
+        for t in tape.last_trades(count)
+    ]
+
+
+def marks_json(store: Store, symbols: list[str]) -> dict[str, Any]:
+    """Futures marks: decimal strings and integer ms (``funding_rate`` null on delivery
+    contracts, which have no funding; ``next_funding_time`` is then 0, as the exchange says)."""
+    marks: dict[str, Any] = {}
+    for symbol in symbols:
+        mark = store.marks.get(symbol)
+        if mark is None:
+            continue
+        marks[symbol] = {
+            "mark_price": str(mark.mark_price),
+            "index_price": None if mark.index_price is None else str(mark.index_price),
+            "funding_rate": None if mark.funding_rate is None else str(mark.funding_rate),
+            "next_funding_time": mark.next_funding_time,
+        }
+    return marks
+
+
+def snapshot_json(
+    store: Store, symbols: list[str], depth: int, interval: str, trades: int = 50
+) -> dict[str, Any]:
+    """The whole snapshot object of the contract (``marks`` on futures only)."""
     tickers: dict[str, Any] = {}
     klines: dict[str, Any] = {}
     for symbol in symbols:
@@ -170,11 +210,12 @@ def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -
             "open_times": [c.open_time for c in candles],
         }
     health = store.health
-    return {
+    result: dict[str, Any] = {
         "market": store.market,
         "books": {symbol: book_json(store, symbol, depth) for symbol in symbols},
         "tickers": tickers,
         "klines": klines,
+        "trades": {symbol: trades_json(store, symbol, trades) for symbol in symbols},
         "health": {
             "connected": health.connected,
             "reconnects": health.reconnects,
@@ -183,6 +224,9 @@ def snapshot_json(store: Store, symbols: list[str], depth: int, interval: str) -
             "bad_frames": health.bad_frames,
         },
     }
+    if store.futures:
+        result["marks"] = marks_json(store, symbols)
+    return result
 
 
 @contextlib.asynccontextmanager
@@ -192,11 +236,13 @@ async def market_session(
     clock: Clock | None = None,
     books: frozenset[str] | None = None,
     klines: frozenset[str] | None = None,
+    trades: frozenset[str] | None = None,
     tap: Tap | None = None,
 ) -> AsyncIterator[tuple[Store, MarketFeed, list[str], UserFeed | None]]:
     """Store + market worker (+ user worker with ``private``) on the request's symbols.
 
-    Tickers stream for every symbol; books and klines too unless ``books``/``klines`` say which.
+    Tickers stream for every symbol; books, klines and trades (with ``request.trades``) too
+    unless ``books``/``klines``/``trades`` say which; marks for every symbol on futures.
     ``tap`` sees the market worker's raw traffic (``tuimon record``; never the user worker's).
     """
     endpoints = request.endpoints
@@ -204,6 +250,8 @@ async def market_session(
     check_interval(market, request.interval)
     if request.depth < 1:
         raise UsageError("--depth must be at least 1")
+    if request.trades < 0:
+        raise UsageError("--trades must be 0 or more")
     credentials = _credentials(request) if request.private else None
     try:
         proxies = run_proxies(
@@ -223,7 +271,10 @@ async def market_session(
             endpoints, max_attempts=request.give_up_after, proxies=proxies, tap=tap
         )
         give_up = None if request.persistent else request.give_up_after
-        config = FeedConfig(connection=ConnectionConfig(give_up_after=give_up))
+        config = FeedConfig(
+            connection=ConnectionConfig(give_up_after=give_up),
+            trade_history=max(request.trades, 1),
+        )
         feed = MarketFeed(
             store, endpoints, rest=rest, config=config, clock=clock, proxies=proxies, tap=tap
         )
@@ -237,12 +288,16 @@ async def market_session(
         except FeedError as exc:
             raise UsageError(str(exc)) from None
         every = frozenset(symbols)
+        if trades is None:
+            trades = every if request.trades > 0 else frozenset()
         feed.set_watch(
             Watch(
                 every,
                 every if books is None else books,
                 every if klines is None else klines,
                 request.interval,
+                trades=trades,
+                marks=every if market.is_futures else frozenset(),
             )
         )
         user = make_user_feed(
@@ -274,7 +329,9 @@ async def collect(request: SnapshotRequest, *, clock: Clock | None = None) -> di
                 raise FeedError(str(failed.result()))
         finally:
             failed.cancel()
-        result = snapshot_json(store, symbols, request.depth, request.interval)
+        # The REST seeds fill tapes and marks; wait for them like for the books (bounded).
+        await feed.wait_seeded(request.sync_grace)
+        result = snapshot_json(store, symbols, request.depth, request.interval, request.trades)
         if user is not None:
             try:
                 live = await user.wait_live(request.sync_grace)

@@ -116,7 +116,11 @@ async def watch(
     moving = engine.move_symbols
     hook = HookRunner(request.hook, request.hook_timeout, _report_hook)
     async with market_session(
-        session_request, clock=clock, books=engine.book_symbols, klines=moving
+        session_request,
+        clock=clock,
+        books=engine.book_symbols,
+        klines=moving,
+        trades=frozenset(),  # no rule reads trades; marks (funding_rate) stream on futures
     ) as session:
         store, feed, _, user = session
         failed = asyncio.ensure_future(feed.wait_failed())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -36,22 +36,30 @@ from tuimon.protocol.models import (
     ControlReply,
     DepthDiff,
     Kline,
+    Liquidation,
+    MarkPrice,
     MiniTicker,
     ServerShutdown,
     SymbolInfo,
+    Trade,
 )
 from tuimon.protocol.parse import (
     PayloadError,
+    parse_agg_trades,
     parse_depth_snapshot,
     parse_exchange_info,
     parse_frame,
     parse_klines,
+    parse_premium_index,
     parse_ticker_24h,
 )
 from tuimon.protocol.streams import (
     STREAM_CAP,
+    agg_trade_stream,
     depth_stream,
+    force_order_stream,
     kline_stream,
+    mark_price_stream,
     mini_ticker_stream,
     route_of,
 )
@@ -79,6 +87,8 @@ class FeedConfig:
     depth_speed_ms: int = 100
     snapshot_limit: int = 1000
     kline_history: int = 120
+    trade_history: int = 100
+    """Aggregate trades a tape is seeded with from REST (the weight does not depend on it)."""
     max_streams_per_connection: int | None = None
     """Shard past this many streams per connection (None: the market's documented cap)."""
     connection: ConnectionConfig = field(default_factory=ConnectionConfig)
@@ -86,12 +96,19 @@ class FeedConfig:
 
 @dataclass(slots=True)
 class Watch:
-    """What is watched: tickers for all, books and klines for some, one kline interval."""
+    """What is watched: tickers for all; books, klines, trades and (futures) marks for some;
+    one kline interval.
+
+    ``trades`` streams ``@aggTrade`` (and ``@forceOrder`` on futures) into tapes seeded from
+    REST; ``marks`` streams ``@markPrice@1s`` seeded from ``premiumIndex`` (futures only).
+    """
 
     tickers: frozenset[str] = frozenset()
     books: frozenset[str] = frozenset()
     klines: frozenset[str] = frozenset()
     interval: str = "1m"
+    trades: frozenset[str] = frozenset()
+    marks: frozenset[str] = frozenset()
 
 
 class MarketFeed:
@@ -127,6 +144,8 @@ class MarketFeed:
         self._connection_tasks: dict[tuple[Route, int], asyncio.Task[None]] = {}
         self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
         self._kline_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._seed_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        """REST seeds of tapes (``("trades", symbol)``) and marks (``("mark", symbol)``)."""
         self._stall_tasks: dict[str, asyncio.Task[None]] = {}
         self._stall_checked: dict[str, float | None] = {}
         """Per book, the quiet spell (its pulse's ``last``) a stall check already covered."""
@@ -200,15 +219,47 @@ class MarketFeed:
             key = (symbol, watch.interval)
             if key not in self.store.klines and key not in self._kline_tasks:
                 self._kline_tasks[key] = asyncio.create_task(self._seed_klines(*key))
+        self._follow_trades_and_marks(old, watch)
         self._apply_streams()
         if watch.books and self._stall_watch is None:
             self._stall_watch = asyncio.create_task(self._watch_stalls(), name="stall-watch")
+
+    def _follow_trades_and_marks(self, old: Watch, watch: Watch) -> None:
+        """Tapes and marks of newly watched symbols are seeded from REST; unwatched tapes are
+        dropped (a later re-watch seeds afresh). Marks are kept: they are one small record."""
+        futures = self.market is not Market.SPOT
+        for symbol in old.trades - watch.trades:
+            self._cancel(self._seed_tasks.pop(("trades", symbol), None))
+            self.store.drop_tape(symbol)
+        for symbol in old.marks - watch.marks:
+            self._cancel(self._seed_tasks.pop(("mark", symbol), None))
+        for symbol in watch.trades - old.trades:
+            self.store.tape(symbol)
+            self._seed(("trades", symbol), self._seed_trades(symbol))
+        if futures:
+            for symbol in watch.marks - old.marks:
+                self._seed(("mark", symbol), self._seed_mark(symbol))
+
+    async def wait_seeded(self, within: float) -> None:
+        """Wait (at most ``within`` s) for the tape and mark REST seeds running now."""
+        tasks = [task for task in self._seed_tasks.values() if not task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=within)
+
+    def _seed(self, key: tuple[str, str], job: Coroutine[None, None, None]) -> None:
+        self._cancel(self._seed_tasks.get(key))
+        self._seed_tasks[key] = asyncio.create_task(job, name=f"seed-{key[0]}-{key[1]}")
 
     def streams_for(self, watch: Watch) -> set[str]:
         """Every stream name a watch needs."""
         streams = {mini_ticker_stream(s) for s in watch.tickers}
         streams |= {depth_stream(s, self.config.depth_speed_ms) for s in watch.books}
         streams |= {kline_stream(s, watch.interval) for s in watch.klines}
+        streams |= {agg_trade_stream(s) for s in watch.trades}
+        if self.market is not Market.SPOT:
+            # Liquidations go on the tape; marks exist on futures only (all on /market, §4.2).
+            streams |= {force_order_stream(s) for s in watch.trades}
+            streams |= {mark_price_stream(s) for s in watch.marks}
         return streams
 
     def _apply_streams(self) -> None:
@@ -342,9 +393,24 @@ class MarketFeed:
             kline = cast(Kline, frame)
             event_time = kline.event_time
             store.apply_kline(kline)
+        elif kind is Trade:
+            trade = cast(Trade, frame)
+            event_time = trade.event_time
+            store.apply_trade(trade)
+        elif kind is MarkPrice:
+            mark = cast(MarkPrice, frame)
+            event_time = mark.event_time
+            store.apply_mark(mark)
+        elif kind is Liquidation:
+            liquidation = cast(Liquidation, frame)
+            event_time = liquidation.event_time
+            store.apply_liquidation(liquidation)
         elif kind is list:
-            for item in cast(list[MiniTicker], frame):
-                store.apply_mini_ticker(item)
+            for item in cast(list[MiniTicker | MarkPrice], frame):
+                if type(item) is MarkPrice:
+                    store.apply_mark(item)
+                else:
+                    store.apply_mini_ticker(cast(MiniTicker, item))
         elif kind is BadFrame:
             bad = cast(BadFrame, frame)
             store.note_bad_frame(route, bad.reason)
@@ -496,6 +562,37 @@ class MarketFeed:
         finally:
             self._kline_tasks.pop((symbol, interval), None)
 
+    # ------------------------------------------------------------------ trades, marks
+
+    async def _seed_trades(self, symbol: str) -> None:
+        """Fill a new tape from REST ``aggTrades`` (weight 4 spot, 20 futures) so it is full at
+        once; the stream's trades that arrived meanwhile are merged by id."""
+        weight = 4 if self.market is Market.SPOT else 20
+        params = {"symbol": symbol, "limit": min(1000, max(1, self.config.trade_history))}
+        try:
+            body = await self.rest.get("aggTrades", params, weight=weight)
+            self.store.seed_trades(symbol, parse_agg_trades(body, symbol))
+        except (RestError, PayloadError) as exc:
+            self.store.set_status(f"{symbol} trades: {exc}")
+        finally:
+            if self._seed_tasks.get(("trades", symbol)) is asyncio.current_task():
+                del self._seed_tasks[("trades", symbol)]
+
+    async def _seed_mark(self, symbol: str) -> None:
+        """The mark price at once from REST ``premiumIndex`` (weight 1 USDⓈ-M with a symbol;
+        COIN-M 10, and always a list), before the first ``@markPrice@1s`` event."""
+        weight = 1 if self.market is Market.USDM else 10
+        try:
+            body = await self.rest.get("premiumIndex", {"symbol": symbol}, weight=weight)
+            for mark in parse_premium_index(body):
+                if mark.symbol == symbol:
+                    self.store.apply_mark(mark)
+        except (RestError, PayloadError) as exc:
+            self.store.set_status(f"{symbol} mark price: {exc}")
+        finally:
+            if self._seed_tasks.get(("mark", symbol)) is asyncio.current_task():
+                del self._seed_tasks[("mark", symbol)]
+
     # ------------------------------------------------------------------ lifetime
 
     async def close(self) -> None:
@@ -504,6 +601,7 @@ class MarketFeed:
             *self._connection_tasks.values(),
             *self._snapshot_tasks.values(),
             *self._kline_tasks.values(),
+            *self._seed_tasks.values(),
             *self._stall_tasks.values(),
         ]
         if self._stall_watch is not None:
@@ -519,6 +617,7 @@ class MarketFeed:
         self._by_name.clear()
         self._snapshot_tasks.clear()
         self._kline_tasks.clear()
+        self._seed_tasks.clear()
         self._stall_tasks.clear()
         self._stall_checked.clear()
 

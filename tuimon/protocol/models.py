@@ -88,6 +88,43 @@ class Trade:
 
 
 @dataclass(slots=True)
+class MarkPrice:
+    """Futures ``markPriceUpdate`` (``@markPrice[@1s]``, items of ``!markPrice@arr``) or a REST
+    ``premiumIndex`` row.
+
+    ``funding_rate`` is None and ``next_funding_time`` 0 for COIN-M delivery contracts, which
+    have no funding (the exchange sends ``"r": ""`` and ``"T": 0``). The rate is signed.
+    """
+
+    symbol: str
+    event_time: int
+    mark_price: Decimal
+    index_price: Decimal | None
+    funding_rate: Decimal | None
+    next_funding_time: int
+    estimated_settle: Decimal | None = None
+
+
+@dataclass(slots=True)
+class Liquidation:
+    """Futures ``forceOrder``: the latest liquidation order of a symbol (a snapshot, §4.2).
+
+    ``side`` is the liquidation order's side (``SELL``: a long was liquidated); it is the
+    taker. ``avg_price``/``filled`` are what traded (``ap``/``z``), ``price``/``qty`` the order.
+    """
+
+    symbol: str
+    event_time: int
+    side: str
+    price: Decimal
+    qty: Decimal
+    avg_price: Decimal
+    filled: Decimal
+    status: str
+    trade_time: int
+
+
+@dataclass(slots=True)
 class BookTicker:
     """Best bid/ask; ``update_id`` orders frames (drop a frame older than the last seen)."""
 
@@ -144,8 +181,10 @@ class Ignored:
     kind: str
 
 
-MarketEvent = MiniTicker | Kline | DepthDiff | Trade | BookTicker | ServerShutdown
-Frame = MarketEvent | ControlReply | BadFrame | Ignored | list[MiniTicker]
+MarketEvent = (
+    MiniTicker | Kline | DepthDiff | Trade | BookTicker | ServerShutdown | MarkPrice | Liquidation
+)
+Frame = MarketEvent | ControlReply | BadFrame | Ignored | list[MiniTicker] | list[MarkPrice]
 
 
 @dataclass(frozen=True, slots=True)

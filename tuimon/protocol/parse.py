@@ -13,7 +13,13 @@ from typing import Any
 
 import orjson
 
-from tuimon.protocol.decimals import MAX_LENGTH, UNSIGNED_PATTERN, parse_decimal, refuse
+from tuimon.protocol.decimals import (
+    MAX_LENGTH,
+    UNSIGNED_PATTERN,
+    optional_decimal,
+    parse_decimal,
+    refuse,
+)
 from tuimon.protocol.fields import (
     PARSE_ERRORS,
     PayloadError,
@@ -33,6 +39,8 @@ from tuimon.protocol.models import (
     Ignored,
     Kline,
     Level,
+    Liquidation,
+    MarkPrice,
     MiniTicker,
     ServerShutdown,
     SymbolInfo,
@@ -187,6 +195,49 @@ def _trade(d: dict[str, Any], aggregate: bool) -> Trade:
     )
 
 
+def _funding_rate(value: Any, key: str) -> Decimal | None:
+    """A funding rate: signed; ``""`` (COIN-M delivery contracts: no funding) is None."""
+    if value == "":
+        return None
+    return parse_decimal(value, key, signed=True)
+
+
+def _mark_price(d: dict[str, Any]) -> MarkPrice:
+    settle = d.get("P")
+    index = d.get("i")
+    return MarkPrice(
+        symbol=expect_name(d["s"], "s"),
+        event_time=expect_int(d["E"], "E"),
+        mark_price=_dec(d["p"], "p"),
+        # Documented on both futures markets; optional so an older frame without it still
+        # shows the mark (the header then says "index –").
+        index_price=None if index in (None, "") else _dec(index, "i"),
+        funding_rate=_funding_rate(d["r"], "r"),
+        next_funding_time=expect_int(d["T"], "T"),
+        estimated_settle=None if settle in (None, "") else _dec(settle, "P"),
+    )
+
+
+def _liquidation(d: dict[str, Any]) -> Liquidation:
+    o = d["o"]
+    if type(o) is not dict:
+        raise PayloadError("o must be an object")
+    side = o["S"]
+    if side not in ("BUY", "SELL"):
+        raise PayloadError("o.S must be BUY or SELL", kind="o.S: bad side")
+    return Liquidation(
+        symbol=expect_name(o["s"], "o.s"),
+        event_time=expect_int(d["E"], "E"),
+        side=side,
+        price=_dec(o["p"], "o.p"),
+        qty=_dec(o["q"], "o.q"),
+        avg_price=_dec(o["ap"], "o.ap"),
+        filled=_dec(o["z"], "o.z"),
+        status=label(o.get("X"), 20),
+        trade_time=expect_int(o["T"], "o.T"),
+    )
+
+
 def _book_ticker(d: dict[str, Any]) -> BookTicker:
     event_time = d.get("E")
     return BookTicker(
@@ -212,6 +263,8 @@ _BY_EVENT: dict[str, Callable[[dict[str, Any]], Any]] = {
     "aggTrade": lambda d: _trade(d, aggregate=True),
     "bookTicker": _book_ticker,
     "serverShutdown": _shutdown,
+    "markPriceUpdate": _mark_price,
+    "forceOrder": _liquidation,
 }
 
 
@@ -219,6 +272,9 @@ def parse_payload(data: Any, stream: str | None = None) -> Frame:
     """Parse one unwrapped payload (an event object, or the array of ``!miniTicker@arr``)."""
     try:
         if type(data) is list:
+            # Two all-market arrays exist: !miniTicker@arr and (futures) !markPrice@arr.
+            if data and type(data[0]) is dict and data[0].get("e") == "markPriceUpdate":
+                return [_mark_price(item) for item in data]
             return [_mini_ticker(item) for item in data]
         if type(data) is not dict:
             what = type(data).__name__
@@ -399,13 +455,89 @@ def parse_ticker_24h(body: Any) -> list[Ticker24h]:
     return rows
 
 
+def parse_agg_trades(body: Any, symbol: str) -> list[Trade]:
+    """REST ``aggTrades`` (``/api/v3``, ``/fapi/v1``, ``/dapi/v1``) → trades, oldest first.
+
+    Rows carry no symbol or event time: the request's symbol is used and the trade time stands
+    in for the event time. One malformed row rejects the list (a skipped row would show as a
+    gap in the aggregate ids that the exchange never had).
+    """
+    if type(body) is not list:
+        raise PayloadError("aggTrades body is not a list")
+    trades: list[Trade] = []
+    try:
+        for row in body:
+            if type(row) is not dict:
+                raise PayloadError("aggTrades row is not an object")
+            maker = row["m"]
+            if type(maker) is not bool:
+                raise PayloadError("m must be a boolean")
+            time = expect_int(row["T"], "T")
+            trades.append(
+                Trade(
+                    symbol=symbol,
+                    event_time=time,
+                    trade_id=expect_int(row["a"], "a"),
+                    price=_dec(row["p"], "p"),
+                    qty=_dec(row["q"], "q"),
+                    trade_time=time,
+                    buyer_is_maker=maker,
+                    aggregate=True,
+                )
+            )
+    except PayloadError as exc:
+        raise PayloadError(f"bad aggTrades row: {exc}", kind=exc.kind) from None
+    except PARSE_ERRORS as exc:
+        raise PayloadError(f"bad aggTrades row: {reason_of(exc)}", kind=kind_of(exc)) from None
+    trades.sort(key=lambda t: t.trade_id)
+    return trades
+
+
+def _premium_row(item: Any) -> MarkPrice:
+    if type(item) is not dict:
+        raise PayloadError("premiumIndex row is not an object")
+    settle = item.get("estimatedSettlePrice")
+    return MarkPrice(
+        symbol=expect_name(item["symbol"], "symbol"),
+        event_time=expect_int(item["time"], "time"),
+        mark_price=_dec(item["markPrice"], "markPrice"),
+        index_price=optional_decimal(item.get("indexPrice") or None, "indexPrice"),
+        funding_rate=_funding_rate(item.get("lastFundingRate", ""), "lastFundingRate"),
+        next_funding_time=expect_int(item.get("nextFundingTime", 0), "nextFundingTime"),
+        estimated_settle=optional_decimal(settle or None, "estimatedSettlePrice"),
+    )
+
+
+def parse_premium_index(body: Any) -> list[MarkPrice]:
+    """REST ``premiumIndex``: an object (USDⓈ-M with ``symbol``) or a list (USDⓈ-M without it,
+    COIN-M always) → marks. In a list a malformed row is skipped; a lone object must parse."""
+    if type(body) is dict:
+        try:
+            return [_premium_row(body)]
+        except PayloadError:
+            raise
+        except PARSE_ERRORS as exc:
+            raise PayloadError(f"bad premiumIndex: {reason_of(exc)}") from None
+    if type(body) is not list:
+        raise PayloadError("premiumIndex body is not an object or a list")
+    marks: list[MarkPrice] = []
+    for item in body:
+        try:
+            marks.append(_premium_row(item))
+        except PARSE_ERRORS:
+            continue
+    return marks
+
+
 __all__ = [
     "PayloadError",
+    "parse_agg_trades",
     "parse_depth_snapshot",
     "parse_exchange_info",
     "parse_frame",
     "parse_klines",
     "parse_levels",
     "parse_payload",
+    "parse_premium_index",
     "parse_ticker_24h",
 ]

@@ -72,6 +72,21 @@ def kline_stream(symbol: str, interval: str) -> str:
     return f"{stream_symbol(symbol)}@kline_{interval}"
 
 
+def agg_trade_stream(symbol: str) -> str:
+    """Aggregate trades (real time on spot, 100 ms on futures; ``/market`` on USDⓈ-M)."""
+    return f"{stream_symbol(symbol)}@aggTrade"
+
+
+def mark_price_stream(symbol: str) -> str:
+    """Futures mark price, index and funding every second (``/market`` on USDⓈ-M)."""
+    return f"{stream_symbol(symbol)}@markPrice@1s"
+
+
+def force_order_stream(symbol: str) -> str:
+    """Futures liquidation orders of one symbol, at most one a second (``/market``)."""
+    return f"{stream_symbol(symbol)}@forceOrder"
+
+
 _PUBLIC_KINDS = ("@depth", "@bookticker", "@rpidepth")
 
 

@@ -12,12 +12,22 @@ from collections.abc import Callable
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.protocol.book import BookSync, SnapshotVerdict, Verdict
-from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker, SymbolInfo
+from tuimon.protocol.models import (
+    DepthDiff,
+    DepthSnapshot,
+    Kline,
+    Liquidation,
+    MarkPrice,
+    MiniTicker,
+    SymbolInfo,
+    Trade,
+)
 from tuimon.protocol.streams import depth_period
 from tuimon.store import topics
 from tuimon.store.account import AccountStore
 from tuimon.store.freshness import BookPulse
 from tuimon.store.state import Health, KlineSeries
+from tuimon.store.tape import TradeTape
 from tuimon.store.waiters import Waiters
 
 ROUTE_SILENCE = 5.0
@@ -40,6 +50,10 @@ class Store:
         """Health-record name of the connection carrying each book's depth stream."""
         self.klines: dict[tuple[str, str], KlineSeries] = {}
         self.symbols: dict[str, SymbolInfo] = {}
+        self.tapes: dict[str, TradeTape] = {}
+        """Trades tapes of the symbols whose trades are watched."""
+        self.marks: dict[str, MarkPrice] = {}
+        """Futures mark price, index and funding per symbol (latest event)."""
         self.health = Health(started_mono=self.clock.monotonic())
         self.account = AccountStore(market, mark=self.mark, clock=self.clock)
         """Private data (orders, balances, positions); disabled until a user feed runs."""
@@ -77,6 +91,9 @@ class Store:
         """
         gone = {*self._book_topics.values()}
         gone.update(topics.klines_topic(*key) for key in self.klines)
+        gone.update(topics.trades_topic(symbol) for symbol in self.tapes)
+        self.tapes = {}
+        self.marks = {}
         self.tickers = {}
         self.books = {}
         self._book_topics = {}
@@ -87,7 +104,7 @@ class Store:
         self.symbols = {}
         self.health = Health(started_mono=self.clock.monotonic())
         self._sync_wall_offset()
-        for topic in (*gone, topics.TICKERS, topics.SYMBOLS, topics.HEALTH):
+        for topic in (*gone, topics.TICKERS, topics.SYMBOLS, topics.HEALTH, topics.MARKS):
             self.mark(topic)
 
     # ------------------------------------------------------------------ symbols
@@ -253,6 +270,49 @@ class Store:
         """Live candle update (the forming candle updates in place)."""
         if self.series(kline.symbol, kline.interval).apply(kline):
             self.mark(topics.klines_topic(kline.symbol, kline.interval))
+
+    # ------------------------------------------------------------------ trades, marks
+
+    def tape(self, symbol: str) -> TradeTape:
+        """The trades tape of a symbol, created on first use."""
+        tape = self.tapes.get(symbol)
+        if tape is None:
+            tape = self.tapes[symbol] = TradeTape()
+        return tape
+
+    def drop_tape(self, symbol: str) -> None:
+        """Forget a tape no longer watched: watching it again starts (and seeds) afresh, so
+        the trades missed meanwhile are not shown as one huge gap."""
+        if self.tapes.pop(symbol, None) is not None:
+            self.mark(topics.trades_topic(symbol))
+
+    def apply_trade(self, trade: Trade) -> None:
+        """A live aggregate trade of a watched symbol (others are late frames: ignored)."""
+        tape = self.tapes.get(trade.symbol)
+        if tape is not None and tape.add(trade):
+            self.mark(topics.trades_topic(trade.symbol))
+
+    def seed_trades(self, symbol: str, trades: list[Trade]) -> None:
+        """Merge a REST history into a watched symbol's tape."""
+        tape = self.tapes.get(symbol)
+        if tape is not None:
+            tape.seed(trades)
+            self.mark(topics.trades_topic(symbol))
+
+    def apply_liquidation(self, liquidation: Liquidation) -> None:
+        """A liquidation order of a watched symbol goes on its tape."""
+        tape = self.tapes.get(liquidation.symbol)
+        if tape is not None:
+            tape.add_liquidation(liquidation)
+            self.mark(topics.trades_topic(liquidation.symbol))
+
+    def apply_mark(self, mark: MarkPrice) -> None:
+        """Latest mark price of a symbol (an older event time is ignored)."""
+        current = self.marks.get(mark.symbol)
+        if current is not None and mark.event_time < current.event_time:
+            return
+        self.marks[mark.symbol] = mark
+        self.mark(topics.MARKS)
 
     # ------------------------------------------------------------------ health
 

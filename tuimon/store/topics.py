@@ -9,6 +9,8 @@ TICKERS = "tickers"
 HEALTH = "health"
 SYMBOLS = "symbols"
 ACCOUNT = "account"
+MARKS = "marks"
+"""Futures mark prices, index prices and funding (every symbol's)."""
 
 
 def book_topic(symbol: str) -> str:
@@ -19,3 +21,8 @@ def book_topic(symbol: str) -> str:
 def klines_topic(symbol: str, interval: str) -> str:
     """Topic of one symbol's candles at one interval."""
     return f"klines:{symbol}:{interval}"
+
+
+def trades_topic(symbol: str) -> str:
+    """Topic of one symbol's trades tape."""
+    return f"trades:{symbol}"
