@@ -11,6 +11,7 @@ STYLE_FILES = (
     "depth_ladder.tcss",
     "kline.tcss",
     "orders.tcss",
+    "trade_tape.tcss",
     "health_bar.tcss",
     "help.tcss",
     "search.tcss",

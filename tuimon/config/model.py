@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 from tuimon.alerts.rules import DEFAULT_COOLDOWN
@@ -111,6 +112,8 @@ class Config:
     account: AccountPrefs = field(default_factory=AccountPrefs)
     alerts: tuple[AlertPrefs, ...] = ()
     notify: NotifyPrefs = field(default_factory=NotifyPrefs)
+    large_prints: Mapping[str, Decimal] = field(default_factory=dict)
+    """``[tape] large``: notional per quote asset from which a trade is highlighted."""
 
     def prefs(self, market: str) -> MarketPrefs:
         """Preferences of a market (defaults when the file has none)."""

@@ -6,6 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tuimon.config.model import (
     Settings,
     normalise_symbols,
 )
+from tuimon.config.tape import TAPE, parse_tape
 
 _ACCOUNT_KEYS = ("key_file", "private_key_path")
 _SECRET_KEYS = {"api_key", "api_secret", "secret", "private_key", "private_key_passphrase"}
@@ -106,15 +108,16 @@ def parse_data(
     account = AccountPrefs(base_dir=base_dir or path.parent)
     alerts: tuple[AlertPrefs, ...] = ()
     notify = NotifyPrefs()
+    large_prints: dict[str, Decimal] = {}
     context = Context(where, text, errors, warnings)
     for key, value in data.items():
         if key == ALERTS:
             alerts = parse_alerts(value, context)
             continue
-        if key not in (*MARKETS, ACCOUNT, NOTIFY):
+        if key not in (*MARKETS, ACCOUNT, NOTIFY, TAPE):
             warnings.append(
                 f"{where}{line_of(text, (key,))}: unknown key {key!r} ignored "
-                f"(tuimon reads: {', '.join((*MARKETS, ACCOUNT, ALERTS, NOTIFY))})"
+                f"(tuimon reads: {', '.join((*MARKETS, ACCOUNT, ALERTS, NOTIFY, TAPE))})"
             )
             continue
         if not isinstance(value, dict):
@@ -126,11 +129,19 @@ def parse_data(
             account = _parse_account(value, context, account)
         elif key == NOTIFY:
             notify = parse_notify(value, context)
+        elif key == TAPE:
+            large_prints = parse_tape(value, context)
         else:
             markets[key] = _parse_market(value, key, context)
     return ConfigFile(
         path,
-        Config(markets=markets, account=account, alerts=alerts, notify=notify),
+        Config(
+            markets=markets,
+            account=account,
+            alerts=alerts,
+            notify=notify,
+            large_prints=large_prints,
+        ),
         warnings=tuple(warnings),
         errors=tuple(errors),
         exists=True,

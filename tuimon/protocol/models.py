@@ -197,6 +197,8 @@ class SymbolInfo:
     quote_asset: str
     tick_size: Decimal
     step_size: Decimal
+    contract_size: Decimal | None = None
+    """COIN-M: quote-asset value of one contract (quantities are contracts there)."""
 
     @property
     def trading(self) -> bool:

@@ -394,11 +394,21 @@ def parse_exchange_info(body: Any) -> dict[str, SymbolInfo]:
                 quote_asset=_text(item.get("quoteAsset")),
                 tick_size=_filter_value(filters, "PRICE_FILTER", "tickSize"),
                 step_size=_filter_value(filters, "LOT_SIZE", "stepSize"),
+                contract_size=_contract_size(item.get("contractSize")),
             )
         except PARSE_ERRORS:
             continue
         table[info.symbol] = info
     return table
+
+
+def _contract_size(value: Any) -> Decimal | None:
+    """COIN-M ``contractSize`` (a JSON integer there, e.g. 100 for BTCUSD); absent elsewhere."""
+    if value is None:
+        return None
+    if type(value) is int and value > 0:
+        return Decimal(value)
+    return _dec(value, "contractSize")
 
 
 def parse_klines(body: Any, symbol: str, interval: str) -> list[Kline]:

@@ -82,6 +82,14 @@ class AppAlerts:
         wanted = [r.symbol for r in self.engine.rules if r.symbol in self.engine.book_symbols]
         return frozenset(list(dict.fromkeys(s for s in wanted if s in known))[:MAX_ALERT_BOOKS])
 
+    def marks(self) -> frozenset[str]:
+        """Symbols a ``funding_rate`` rule reads (their mark price stream carries the rate)."""
+        known = self.app.store.symbols
+        return frozenset(
+            r.symbol for r in self.engine.rules if r.metric.value == "funding_rate" and
+            r.symbol in known
+        )
+
     # ------------------------------------------------------------------ evaluation, delivery
 
     def check(self) -> list[AlertEvent]:

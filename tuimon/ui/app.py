@@ -105,6 +105,7 @@ MAIN_ONLY_ACTIONS = frozenset(
         "reverse_sort",
         "new_alert",
         "alerts",
+        "toggle_tape",
     }
 )
 """Actions that act on the main screen; a modal on top disables them."""
@@ -141,6 +142,7 @@ class TuimonApp(App[None]):
         Binding("r", "reverse_sort", "Reverse the sort order"),
         Binding("n", "new_alert", "New alert on the selected symbol"),
         Binding("N", "alerts", "Alerts: list, enable, disable, delete"),
+        Binding("t", "toggle_tape", "Chart or trades tape (where only one fits)"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
     ]
@@ -185,7 +187,7 @@ class TuimonApp(App[None]):
         self.clock: Clock = clock or SystemClock()
         self.live = live
         self.rest_base = rest_base
-        self.main = MainScreen(store, self.clock)
+        self.main = MainScreen(store, self.clock, settings.config.large_prints)
         self.frame_timer: Timer | None = None
         self.frames = 0
         """Frames flushed so far (tests and the benchmark read it)."""
@@ -425,11 +427,13 @@ class TuimonApp(App[None]):
         with self.batch_update():
             main.ladder.set_symbol(self.symbol)
             main.spark.set_view(self.symbol, self.interval)
+            main.tape.set_symbol(self.symbol)
+            main.futures_header.set_symbol(self.symbol)
             main.orders.set_symbol(self.symbol)
 
     def current_watch(self) -> Watch:
         """What should be streamed now: tickers for the watchlist (and what the account pane
-        values with), book and klines for the selection."""
+        values with); book, klines and trades for the selection, and on futures its mark."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
         alerts = self.alerts
         return Watch(
@@ -437,6 +441,8 @@ class TuimonApp(App[None]):
             books=selected | alerts.books(),
             klines=selected,
             interval=self.interval,
+            trades=selected,
+            marks=selected | alerts.marks() if self.store.futures else frozenset(),
         )
 
     def follow_alert_symbols(self) -> None:
@@ -625,6 +631,23 @@ class TuimonApp(App[None]):
     def action_alerts(self) -> None:
         """The rule list: enable, disable, delete, see values and when each fired."""
         self.alerts.open_list()
+
+    def action_toggle_tape(self) -> None:
+        """Where chart and tape share a cell (narrow screens): show the other one."""
+        slot = self.main.slot
+        slot.show(not slot.showing_tape)
+
+    def action_focus_next(self) -> None:
+        """Next pane; from the chart to the tape even where they share a cell."""
+        if self.screen is self.main and self.main.slot.step_focus(self.focused, forward=True):
+            return
+        super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        """Previous pane (the tape back to the chart likewise)."""
+        if self.screen is self.main and self.main.slot.step_focus(self.focused, forward=False):
+            return
+        super().action_focus_previous()
 
     def action_help(self) -> None:
         """Every binding, generated from BINDINGS."""

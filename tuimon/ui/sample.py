@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuimon.clock import Clock, FrozenClock
-from tuimon.protocol.models import DepthSnapshot, Kline, Level, MiniTicker, SymbolInfo
+from tuimon.protocol.models import (
+    DepthSnapshot,
+    Kline,
+    Level,
+    Liquidation,
+    MarkPrice,
+    MiniTicker,
+    SymbolInfo,
+    Trade,
+)
 from tuimon.protocol.streams import depth_stream
 from tuimon.protocol.user_models import (
     AccountSnapshot,
@@ -117,7 +126,49 @@ def fill_store(
         selected, interval, klines(symbol_info, last[selected], rng, interval, candles, now)
     )
     store.note_message(ROUTE, now - 42)
+    # Its own generator: the tickers, book and klines above stay what they always were.
+    fill_tape(store, symbol_info, last[selected], random.Random(seed + 1), now)
     return Sample(watchlist=watchlist, selected=selected, interval=interval)
+
+
+def fill_tape(
+    store: Store, info: SymbolInfo, last: Decimal, rng: random.Random, now: int, count: int = 60
+) -> None:
+    """A seeded trades tape for ``info.symbol`` through the Store's own mutators: a REST-style
+    seed, then live trades after a hole of 7 ids (a gap row), one large print, and on futures
+    a liquidation and the mark price (funding 0.0100 %, next funding 3 h 12 min 45 s away)."""
+    symbol = info.symbol
+    tick = info.tick_size.normalize()
+    step = info.step_size.normalize()
+    store.tape(symbol)
+    first_id = 3_301_224_000
+    trades: list[Trade] = []
+    price = last
+    time = now - count * 400
+    for i in range(count):
+        price = (price + tick * rng.randint(-3, 3)).quantize(tick)
+        qty = (Decimal(rng.randint(1, 4000)) * step * rng.choice((1, 1, 1, 10))).quantize(step)
+        if i == count - 12:
+            qty = (Decimal(2) + step * 7).quantize(step) if last > 1000 else qty * 5000
+        time += rng.randint(50, 700)
+        trade = Trade(symbol, time, first_id + i, price, qty, time, rng.random() < 0.45, True)
+        trades.append(trade)
+    split = count - 20
+    store.seed_trades(symbol, trades[:split])
+    for i, trade in enumerate(trades[split + 7 :]):  # 7 never delivered: a gap row
+        store.apply_trade(trade)
+        if store.futures and i == 8:
+            liq_time = trade.trade_time + 1
+            store.apply_liquidation(
+                Liquidation(symbol, liq_time, "SELL", trade.price, step * 1000,
+                            trade.price, step * 1000, "FILLED", liq_time)
+            )
+    if store.futures:
+        funding = 3 * 3_600_000 + 12 * 60_000 + 45_000
+        store.apply_mark(
+            MarkPrice(symbol, now, price, (price - tick * 3).quantize(tick), Decimal("0.00010000"),
+                      now + funding)
+        )
 
 
 def apply_ticker(
