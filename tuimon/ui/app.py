@@ -343,7 +343,8 @@ class TuimonApp(App[None]):
         if self._pending:
             dirty |= self._pending
             self._pending = set()
-        if topics.TICKERS in dirty and self.store.futures and self._mark_positions():
+        moved = topics.TICKERS in dirty or topics.MARKS in dirty
+        if moved and self.store.futures and self._mark_positions():
             dirty |= self.store.take_dirty()  # just the ACCOUNT mark the PnL update made
         if topics.ACCOUNT in dirty or topics.SYMBOLS in dirty:
             self._follow_account_tickers()
@@ -361,18 +362,23 @@ class TuimonApp(App[None]):
     def _mark_positions(self) -> bool:
         """Unrealized PnL of USDⓈ-M positions follows the market; True when any changed.
 
-        The market feed streams no ``markPrice``, so the last price of the symbol's ticker
-        stands in for the mark price (close to it on liquid perpetuals; the REST mark from
-        the last reconciliation is kept for symbols without a ticker).
+        The mark price streams for the selected symbol (``@markPrice@1s``); for the other
+        positions the last price of the symbol's ticker stands in for it (close to it on
+        liquid perpetuals; the REST mark from the last reconciliation is kept for symbols
+        without either).
         """
         account = self.store.account
         if not account.positions:
             return False
         before = dict(account.positions)
         tickers = self.store.tickers
+        marks = self.store.marks
         for symbol in {position.symbol for position in before.values()}:
+            mark = marks.get(symbol)
             ticker = tickers.get(symbol)
-            if ticker is not None:
+            if mark is not None:
+                account.set_mark_price(symbol, mark.mark_price)
+            elif ticker is not None:
                 account.set_mark_price(symbol, ticker.close)
         return account.positions != before
 
