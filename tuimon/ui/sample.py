@@ -148,16 +148,16 @@ def fill_tape(
     for i in range(count):
         price = (price + tick * rng.randint(-3, 3)).quantize(tick)
         qty = (Decimal(rng.randint(1, 4000)) * step * rng.choice((1, 1, 1, 10))).quantize(step)
-        if i == count - 12:
+        if i == count - 2:
             qty = (Decimal(2) + step * 7).quantize(step) if last > 1000 else qty * 5000
         time += rng.randint(50, 700)
         trade = Trade(symbol, time, first_id + i, price, qty, time, rng.random() < 0.45, True)
         trades.append(trade)
-    split = count - 20
+    split = count - 10
     store.seed_trades(symbol, trades[:split])
     for i, trade in enumerate(trades[split + 7 :]):  # 7 never delivered: a gap row
         store.apply_trade(trade)
-        if store.futures and i == 8:
+        if store.futures and i == 0:
             liq_time = trade.trade_time + 1
             store.apply_liquidation(
                 Liquidation(symbol, liq_time, "SELL", trade.price, step * 1000,
