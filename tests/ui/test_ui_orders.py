@@ -237,20 +237,27 @@ async def test_positions_show_entry_mark_and_pnl_and_follow_the_ticker() -> None
         await settle(pilot)
         rows = section_rows(pane(app).row_texts(), "Positions")
         btc = next(r for r in rows if r.startswith("BTCUSDT"))
-        assert btc.split() == ["BTCUSDT", "LONG", "0.05000", "95,100.00", "96,822.37", "+86.12"]
+        # BTCUSDT (selected) has a streamed mark price (issue 13 §3): it is the mark.
+        assert btc.split() == ["BTCUSDT", "LONG", "0.05000", "95,100.00", "96,822.25", "+86.11"]
         eth = next(r for r in rows if r.startswith("ETHUSDT"))
         assert "SHORT" in eth and "+50.20" in eth
-        # The last price stands in for the mark price: a ticker update moves the PnL.
-        old = app.store.tickers["BTCUSDT"]
+        # Without a mark stream the last price stands in: a ticker update moves the PnL.
+        old = app.store.tickers["ETHUSDT"]
         app.clock.advance(10)
         app.store.apply_mini_ticker(
-            replace(old, event_time=old.event_time + 10, close=Decimal("94100.00"))
+            replace(old, event_time=old.event_time + 10, close=Decimal("3500.00"))
+        )
+        mark = app.store.marks["BTCUSDT"]
+        app.store.apply_mark(
+            replace(mark, event_time=mark.event_time + 10, mark_price=Decimal("94100.00"))
         )
         app.flush_frame()
         await pilot.pause()
         rows = section_rows(pane(app).row_texts(), "Positions")
         btc = next(r for r in rows if r.startswith("BTCUSDT"))
         assert "94,100.00" in btc and "−50.00" in btc  # 0.05 × (94100 − 95100)
+        eth = next(r for r in rows if r.startswith("ETHUSDT"))
+        assert "3,500.00" in eth and "−60.00" in eth  # −1.2 × (3500 − 3450)
 
 
 async def test_pane_repaints_only_on_account_changes_and_ages_once_a_second() -> None:

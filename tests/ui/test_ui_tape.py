@@ -4,6 +4,7 @@ gaps, liquidations, own fills flashing, the funding countdown on the frozen cloc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ui_helpers import sample_app, settle, watches
@@ -176,3 +177,45 @@ async def test_futures_header_counts_down_on_the_frozen_clock() -> None:
         assert topics.MARKS in app.store._dirty
         app.flush_frame()
         assert "index –  funding -0.0125 % in" in header.text
+
+
+async def test_ladder_marks_levels_holding_your_open_orders() -> None:
+    app = sample_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ladder = app.main.ladder
+        before = ladder.row_texts()
+        assert not any("◆" in row for row in before)  # the sample's orders are off-screen
+        book = app.store.books["BTCUSDT"].book
+        ask_price, _ = book.asks(3)[2]
+        now = app.clock.wall_ms()
+        order = _order("spot", "BTCUSDT", 9_000_002, "SELL", f"{ask_price:f}", "0.50000",
+                       executed="0.12500", created=now, updated=now)
+        account = app.store.account
+        account.apply(OrderUpdate(order, now, "NEW", Decimal(0), Decimal(0), Decimal(0), "",
+                                  -1, False))
+        app.clock.advance(1_000)  # the ladder rebuilds its levels at most 5 times a second
+        app.flush_frame()
+        await pilot.pause()
+        marked = [row for row in ladder.row_texts() if "◆" in row]
+        assert len(marked) == 1
+        assert f"{ask_price:,.2f}" in marked[0] and "◆S 0.37500" in marked[0]  # remaining
+        canceled = replace(order, status="CANCELED", update_ms=now + 1)
+        account.apply(OrderUpdate(canceled, now + 1, "CANCELED", Decimal(0), Decimal(0),
+                                  Decimal(0), "", -1, False))
+        app.clock.advance(1_000)
+        app.flush_frame()
+        await pilot.pause()
+        assert not any("◆" in row for row in ladder.row_texts())
+
+
+async def test_without_keys_the_ladder_is_unchanged() -> None:
+    plain = sample_app(account="none")
+    async with plain.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rows = plain.main.ladder.row_texts()
+        assert not any("◆" in row for row in rows)
+        await pilot.press("t")
+        await pilot.pause()
+        assert not any("YOU" in r for r in plain.main.tape.row_texts())
+        assert plain.main.tape.row_texts()[0].startswith("Trades")

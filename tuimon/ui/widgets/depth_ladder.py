@@ -22,6 +22,7 @@ from typing import ClassVar
 from tuimon.protocol.models import Level
 from tuimon.store import Store, topics
 from tuimon.ui.format import decimals_of, fmt_book_age, fmt_decimal, fmt_qty, quantize
+from tuimon.ui.widgets.own_orders import marker_text, own_levels
 from tuimon.ui.widgets.rows import CachedRowsWidget, Spans
 
 STATE_TEXT = {
@@ -90,6 +91,7 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         "depth-ladder--bid-bar",
         "depth-ladder--middle",
         "depth-ladder--state",
+        "depth-ladder--own",
     }
 
     DEFAULT_CSS = """
@@ -114,6 +116,8 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         self._built_at: float | None = None
         self._book_pending = False
         """The book changed since the last rebuild (held until :data:`BOOK_EVERY` passed)."""
+        self._own: dict[Decimal, tuple[str, Decimal]] = {}
+        """Your open orders per price (issue 13 §2); empty without keys."""
 
     # ------------------------------------------------------------------ public API
 
@@ -149,6 +153,8 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         topic = topics.book_topic(symbol) if symbol else ""
         if topic in dirty:
             self._book_pending = True
+        if topics.ACCOUNT in dirty and own_levels(store, symbol) != self._own:
+            self._book_pending = True
         due = now is None or self._built_at is None or now - self._built_at >= _DUE
         if force or state_changed or (self._book_pending and due):
             self._rebuild(repaint_all=state_changed or force)
@@ -182,6 +188,7 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         places = decimals_of(info.tick_size if info else None)
         qty_places = decimals_of(info.step_size if info else None, default=4)
         sync = store.books.get(symbol) if symbol else None
+        own = self._own = own_levels(store, symbol)
         show_levels = sync is not None and sync.synced and freshness != "syncing"
         asks: list[Level] = sync.book.asks(n) if show_levels and sync else []
         bids: list[Level] = sync.book.bids(n) if show_levels and sync else []
@@ -212,6 +219,21 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
             cum_text = fmt_qty(cum, qty_places, cum_w).rjust(cum_w) if cum_w else ""
             cells = bar_cells(float(cum / top) if top else 0.0, bar_w)
             kind = f"{side}-best" if best else side
+            mine = own.get(price) if own else None
+            if mine is not None:
+                # Your order at this level: a marker in the row's empty part, before the bar.
+                room = bar_w - cells
+                mark = marker_text(mine, qty_places, room) if room > 0 else ""
+                spans = [
+                    (price_text, kind),
+                    (" " + size_text, side),
+                    ((" " + cum_text) if cum_w else "", side),
+                    (" " + mark, "own"),
+                    (" " * (bar_w - cells - len(mark)), side),
+                    (" " * cells, f"{side}-bar"),
+                ]
+                key = (side, price_text, size_text, cum_text, cells, best, freshness, mark)
+                return key, spans
             # Bars grow leftwards from the right edge: text and padding share one style run
             # and the bar is the second, so a row costs two style changes on the wire.
             spans = [
