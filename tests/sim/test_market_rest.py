@@ -11,7 +11,7 @@ import pytest
 from sim_helpers import data, get_json, recv_until, running, ws_connect
 
 from tuimon.sim.markets import market_config
-from tuimon.sim.model import TRADES_KEPT, MarketModel
+from tuimon.sim.model import MarketModel
 from tuimon.sim.payloads import mark_price_dict
 
 W = "X-MBX-USED-WEIGHT-1M"
@@ -278,14 +278,3 @@ async def test_force_order_streams_follow_the_market_route(http):
             with pytest.raises(TimeoutError):
                 await recv_until(silent, lambda m: True, wait=0.3)
 
-
-def test_trade_history_is_capped():
-    m = MarketModel(market_config("spot"), 7, ["BTCUSDT"], START, 100)
-    sm = m.symbols["BTCUSDT"]
-    now = START
-    first = sm.agg_id
-    while sm.agg_id < first + TRADES_KEPT + 200:
-        now += 50
-        m.step(now)
-    assert len(sm.trades) == TRADES_KEPT
-    assert sm.trades[-1][0] == sm.agg_id - 1
