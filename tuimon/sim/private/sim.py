@@ -192,6 +192,8 @@ class PrivateSim:
                 web.get("/fapi/v1/openOrders", self._open_orders),
                 web.get("/fapi/v3/balance", self._futures_balance),
                 web.get("/fapi/v3/account", self._futures_account),
+                # Binance still serves v2 (python-binance's futures_account calls it).
+                web.get("/fapi/v2/account", self._futures_account_v2),
                 web.get("/fapi/v3/positionRisk", self._position_risk),
             ]
         return []
@@ -383,6 +385,11 @@ class PrivateSim:
         await self._checked(request)
         assert isinstance(self.account, FuturesAccount)
         return await self._respond(request, self.account.rest_account())
+
+    async def _futures_account_v2(self, request: web.Request) -> web.Response:
+        await self._checked(request)
+        assert isinstance(self.account, FuturesAccount)
+        return await self._respond(request, self.account.rest_account_v2())
 
     async def _position_risk(self, request: web.Request) -> web.Response:
         params = await self._checked(request)
