@@ -69,7 +69,7 @@ def test_trades_and_marks_from_the_real_command(market: str) -> None:
         assert is_exchange_decimal(mark["mark_price"])
         assert is_exchange_decimal(mark["funding_rate"], signed=True)
         assert type(mark["next_funding_time"]) is int
-        assert mark["next_funding_time"] > out["tickers"][symbol]["event_time"]
+        assert mark["next_funding_time"] > out["trades"][symbol][-1]["time"]
         mid = (Decimal(out["books"][symbol]["bids"][0][0]) + Decimal(
             out["books"][symbol]["asks"][0][0])) / 2
         assert abs(Decimal(mark["mark_price"]) - mid) / mid < Decimal("0.01")
