@@ -55,6 +55,10 @@ async def _alert_form(pilot: Pilot[None]) -> None:
         widget.cursor_blink = False
 
 
+async def _tape(pilot: Pilot[None]) -> None:
+    await pilot.press("t")  # where chart and tape share a cell, show the tape
+
+
 def _alerting() -> TuimonApp:
     return build_sample_app(config=sample_alert_config())
 
@@ -70,6 +74,8 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("alert-fired", (120, 40), _alerting, _alert_fired),
     ("alert-list", (110, 30), _alerting, _alert_list),
     ("alert-form", (100, 30), build_sample_app, _alert_form),
+    ("tape-80x24", (80, 24), lambda: build_sample_app(account="none"), _tape),
+    ("futures-usdm", (120, 40), lambda: build_sample_app(market="usdm"), _tape),
 ]
 
 
