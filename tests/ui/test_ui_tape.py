@@ -116,6 +116,10 @@ async def test_tape_repaints_only_on_change_and_shows_gaps() -> None:
         assert "0.00100 ▼" in tape.row_texts()[1]  # newest first; the taker sold
         store.apply_trade(_trade(last_id + 50, now + 5, "3"))  # 48 missed, then a large print
         app.flush_frame()
+        assert tape.rebuilds == rebuilds + 1  # new trades wait for the 5 Hz pace
+        app.clock.advance(200)
+        app.flush_frame()
+        assert tape.rebuilds == rebuilds + 2
         rows = tape.row_texts()
         assert rows[1].rstrip().endswith("▲ ★")
         assert "gap: 48 trades missed" in rows[2]

@@ -111,7 +111,7 @@ class MainScreen(Screen[None]):
         self.grid.flush(dirty, now)
         self.ladder.flush(dirty, now=now)
         self.spark.flush(dirty)
-        self.tape.flush(dirty)
+        self.tape.flush(dirty, now=now)
         self.futures_header.flush(dirty)
         self.orders.flush(dirty)
         self.health.flush(now)

@@ -30,6 +30,13 @@ from tuimon.ui.widgets.rows import CachedRowsWidget, Spans
 
 FLASH_SECONDS = 3.0
 """How long one of your fills stays highlighted in the tape."""
+TAPE_EVERY = 0.2
+"""Seconds between rebuilds while trades stream (5 Hz, the ladder's pace). Every new trade
+shifts every row, so each rebuild rewrites the pane: at 10 Hz a busy symbol's tape was a
+third of the terminal's bytes at 160x48. A symbol switch, a fill and a flash ending still
+show in the same frame."""
+_DUE = TAPE_EVERY * 0.75
+"""A frame this long after the last rebuild is due: timer jitter must not skip a whole frame."""
 QTY_WIDTH = 10
 
 Row = tuple[object, Spans]
@@ -78,6 +85,9 @@ class TradeTape(CachedRowsWidget, can_focus=True):
         self._version: int | None = None
         self._fills_key: object = None
         self._flash_until = 0
+        self._trades_pending = False
+        """New trades arrived since the last rebuild (held until :data:`TAPE_EVERY` passed)."""
+        self._built_at: float | None = None
 
     def set_symbol(self, symbol: str | None) -> None:
         """Show another symbol's tape now (not at the next frame)."""
@@ -85,24 +95,34 @@ class TradeTape(CachedRowsWidget, can_focus=True):
             self.symbol = symbol
             self.flush(set(), force=True)
 
-    def flush(self, dirty: set[str], force: bool = False) -> None:
-        """Rebuild when this symbol's tape or fills changed, or a fill's flash ended."""
+    def flush(self, dirty: set[str], force: bool = False, now: float | None = None) -> None:
+        """Rebuild when this symbol's tape or fills changed, or a fill's flash ended.
+
+        ``now`` (monotonic seconds) paces new trades to :data:`TAPE_EVERY`; None rebuilds at
+        once.
+        """
         symbol = self.symbol
         if not self.display or symbol is None and not force:
             return
         now_ms = self.clock.wall_ms()
         changed = force or topics.SYMBOLS in dirty
         if symbol is not None and topics.trades_topic(symbol) in dirty:
-            tape = self.store.tapes.get(symbol)
-            version = tape.version if tape is not None else None
-            changed = changed or version != self._version
+            self._trades_pending = True
         if topics.ACCOUNT in dirty:
             key = self._fills_signature()
             changed = changed or key != self._fills_key
         if self._flash_until and now_ms >= self._flash_until:
             changed = True  # a flash ended: draw that fill plain
+        if self._trades_pending and not changed:
+            due = now is None or self._built_at is None or now - self._built_at >= _DUE
+            if due:
+                tape = self.store.tapes.get(symbol) if symbol else None
+                changed = (tape.version if tape is not None else None) != self._version
+                self._trades_pending = False
         if changed:
             self._rebuild(repaint_all=force)
+            self._trades_pending = False
+            self._built_at = now
 
     def _fills_signature(self) -> object:
         account = self.store.account
