@@ -358,7 +358,9 @@ def _replay(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: lis
     if parser.prog == "tuimon snapshot":
         from tuimon.recording.session import run_snapshot_replay
 
-        return run_snapshot_replay(args.replay, args.symbols, args.depth, interval)
+        return run_snapshot_replay(
+            args.replay, args.symbols, args.depth, interval, trades=args.trades
+        )
     from tuimon.ui.replay import run_replay_monitor  # imports Textual
 
     return run_replay_monitor(args, interval)

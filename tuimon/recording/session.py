@@ -96,7 +96,11 @@ def check_recorded_symbols(header: Header, symbols: list[str]) -> list[str]:
 
 
 async def collect_replay(
-    reader: RecordingReader, symbols: list[str], depth: int, interval: str | None
+    reader: RecordingReader,
+    symbols: list[str],
+    depth: int,
+    interval: str | None,
+    trades: int = 50,
 ) -> dict[str, Any]:
     """Replay the whole recording as fast as possible; the snapshot as of its end."""
     header = reader.header
@@ -116,9 +120,19 @@ async def collect_replay(
         except FeedError as exc:
             raise UsageError(str(exc)) from None
         every = frozenset(wanted)
-        session.feed.set_watch(Watch(every, every, every, interval))
+        futures = session.store.futures
+        session.feed.set_watch(
+            Watch(
+                every,
+                every,
+                every,
+                interval,
+                trades=every if trades > 0 else frozenset(),
+                marks=every if futures else frozenset(),
+            )
+        )
         await driver
-        return snapshot_json(session.store, wanted, depth, interval)
+        return snapshot_json(session.store, wanted, depth, interval, trades)
     finally:
         driver.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -133,6 +147,7 @@ def run_snapshot_replay(
     interval: str | None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    trades: int = 50,
 ) -> int:
     """``tuimon snapshot SYMBOL... --replay FILE``: 0 (a damaged file: one warning line), 2
     when the file or a symbol cannot be replayed."""
@@ -141,7 +156,7 @@ def run_snapshot_replay(
     try:
         reader = open_recording(path)
         with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
-            result = runner.run(collect_replay(reader, symbols, depth, interval))
+            result = runner.run(collect_replay(reader, symbols, depth, interval, trades))
     except UsageError as exc:
         print(f"tuimon snapshot: {exc}", file=err)
         return 2
