@@ -62,3 +62,21 @@ async def test_switching_moves_trades_and_mark_streams() -> None:
         tape = store.tapes["ETHUSDT"]
         ids = [t.trade_id for t in tape.trades()]
         assert ids == sorted(ids)
+
+
+async def test_marks_of_several_symbols_are_seeded_by_one_request() -> None:
+    symbols = ["BTCUSDT", "ETHUSDT"]
+    async with running_feed("usdm", symbols) as (sim, store, feed):
+        every = frozenset(symbols)
+        calls: list[tuple[str, dict]] = []
+        real_get = feed.rest.get
+
+        async def spy(name, params=None, weight=1):
+            calls.append((name, dict(params or {})))
+            return await real_get(name, params, weight)
+
+        feed.rest.get = spy  # type: ignore[method-assign]
+        feed.set_watch(Watch(every, frozenset(), frozenset(), "1m", marks=every))
+        await feed.wait_seeded(WAIT)
+        assert [c for c in calls if c[0] == "premiumIndex"] == [("premiumIndex", {})]
+        assert set(store.marks) == every  # every contract answered; only the watched kept

@@ -13,7 +13,7 @@ from tuimon.config import Config
 from tuimon.protocol.models import MarkPrice, Trade
 from tuimon.protocol.user_models import OrderUpdate
 from tuimon.store import topics
-from tuimon.ui.sample import _order
+from tuimon.ui.sample import WATCHLIST, _order
 from tuimon.ui.widgets.depth_ladder import DepthLadder
 from tuimon.ui.widgets.kline_spark import KlineSpark
 from tuimon.ui.widgets.orders_pane import OrdersPane
@@ -73,10 +73,10 @@ async def test_selection_moves_trades_and_marks_subscriptions() -> None:
         await pilot.press("j")
         await pilot.pause()
         last = watches(seen)[-1]
-        assert last.trades == {"ETHUSDT"} and last.marks == {"ETHUSDT"}
-        assert last.books == {"ETHUSDT"}
+        assert last.trades == {"ETHUSDT"} and last.books == {"ETHUSDT"}
+        assert last.marks == set(WATCHLIST)  # the header's and the grid's mark column
         assert app.main.tape.symbol == "ETHUSDT"
-        assert app.main.futures_header.text.startswith("ETHUSDT  mark –")  # no mark yet
+        assert app.main.futures_header.text.startswith("ETHUSDT  mark 3408.20  index")
 
 
 async def test_spot_streams_no_marks_and_shows_no_header() -> None:
@@ -223,3 +223,31 @@ async def test_without_keys_the_ladder_is_unchanged() -> None:
         await pilot.pause()
         assert not any("YOU" in r for r in plain.main.tape.row_texts())
         assert plain.main.tape.row_texts()[0].startswith("Trades")
+
+
+async def test_mark_column_only_where_it_fits_on_futures() -> None:
+    app = sample_app(market="usdm")
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        assert not grid.shows_marks  # 80 columns: the six columns fill it
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        app.flush_frame()
+        await pilot.pause()
+        assert grid.shows_marks
+        assert grid.get_cell("BTCUSDT", "mark").plain == "96,822.25"
+        assert grid.get_cell("ETHUSDT", "mark").plain == "3,408.20"
+        assert grid.get_cell("XRPUSDT", "mark").plain != "—"
+        mark = app.store.marks["BTCUSDT"]
+        app.store.apply_mark(replace(mark, event_time=mark.event_time + 1,
+                                     mark_price=Decimal("96900.10")))
+        app.flush_frame()
+        assert grid.get_cell("BTCUSDT", "mark").plain == "96,900.10"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not grid.shows_marks
+    spot = sample_app()
+    async with spot.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not spot.main.grid.shows_marks

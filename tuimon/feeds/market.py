@@ -237,8 +237,14 @@ class MarketFeed:
             self.store.tape(symbol)
             self._seed(("trades", symbol), self._seed_trades(symbol))
         if futures:
-            for symbol in watch.marks - old.marks:
-                self._seed(("mark", symbol), self._seed_mark(symbol))
+            new_marks = watch.marks - old.marks
+            if len(new_marks) == 1:
+                (symbol,) = new_marks
+                self._seed(("mark", symbol), self._seed_marks({symbol}))
+            elif new_marks:
+                # One premiumIndex without a symbol answers for all (weight 10) instead of a
+                # request per symbol (USDⓈ-M 1 each, COIN-M 10 each).
+                self._seed(("mark", "*"), self._seed_marks(set(new_marks)))
 
     async def wait_seeded(self, within: float) -> None:
         """Wait (at most ``within`` s) for the tape and mark REST seeds running now."""
@@ -578,20 +584,24 @@ class MarketFeed:
             if self._seed_tasks.get(("trades", symbol)) is asyncio.current_task():
                 del self._seed_tasks[("trades", symbol)]
 
-    async def _seed_mark(self, symbol: str) -> None:
-        """The mark price at once from REST ``premiumIndex`` (weight 1 USDⓈ-M with a symbol;
-        COIN-M 10, and always a list), before the first ``@markPrice@1s`` event."""
-        weight = 1 if self.market is Market.USDM else 10
+    async def _seed_marks(self, symbols: set[str]) -> None:
+        """Mark prices at once from REST ``premiumIndex``, before the first ``@markPrice@1s``
+        event: with the symbol for one (weight 1 USDⓈ-M, 10 COIN-M), without it for several
+        (weight 10: every contract). COIN-M always answers a list."""
+        one = next(iter(symbols)) if len(symbols) == 1 else None
+        params = {"symbol": one} if one is not None else {}
+        weight = 1 if one is not None and self.market is Market.USDM else 10
+        key = ("mark", one or "*")
         try:
-            body = await self.rest.get("premiumIndex", {"symbol": symbol}, weight=weight)
+            body = await self.rest.get("premiumIndex", params, weight=weight)
             for mark in parse_premium_index(body):
-                if mark.symbol == symbol:
+                if mark.symbol in symbols and mark.symbol in self.watch.marks:
                     self.store.apply_mark(mark)
         except (RestError, PayloadError) as exc:
-            self.store.set_status(f"{symbol} mark price: {exc}")
+            self.store.set_status(f"{one or 'marks'} mark price: {exc}")
         finally:
-            if self._seed_tasks.get(("mark", symbol)) is asyncio.current_task():
-                del self._seed_tasks[("mark", symbol)]
+            if self._seed_tasks.get(key) is asyncio.current_task():
+                del self._seed_tasks[key]
 
     # ------------------------------------------------------------------ lifetime
 

@@ -439,7 +439,8 @@ class TuimonApp(App[None]):
 
     def current_watch(self) -> Watch:
         """What should be streamed now: tickers for the watchlist (and what the account pane
-        values with); book, klines and trades for the selection, and on futures its mark."""
+        values with); book, klines and trades for the selection; on futures the watchlist's
+        marks."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
         alerts = self.alerts
         return Watch(
@@ -448,7 +449,12 @@ class TuimonApp(App[None]):
             klines=selected,
             interval=self.interval,
             trades=selected,
-            marks=selected | alerts.marks() if self.store.futures else frozenset(),
+            # Futures: the header's mark and the grid's mark column (one 1 s stream per
+            # watched symbol: 20 × ~200 B/s, where !markPrice@arr@1s would bring every
+            # contract, ~100 KB/s, to show 20 of them).
+            marks=frozenset(self.watchlist) | selected | alerts.marks()
+            if self.store.futures
+            else frozenset(),
         )
 
     def follow_alert_symbols(self) -> None:

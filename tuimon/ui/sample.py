@@ -128,6 +128,16 @@ def fill_store(
     store.note_message(ROUTE, now - 42)
     # Its own generator: the tickers, book and klines above stay what they always were.
     fill_tape(store, symbol_info, last[selected], random.Random(seed + 1), now)
+    if store.futures:
+        # Every other symbol's mark a few ticks from its last price (the grid's mark column).
+        marks = random.Random(seed + 2)
+        for symbol, info in table.items():
+            if symbol != selected:
+                tick = info.tick_size.normalize()
+                price = (last[symbol] + tick * marks.randint(-4, 4)).quantize(tick)
+                store.apply_mark(
+                    MarkPrice(symbol, now, price, price, Decimal("0.00010000"), now + 11_565_000)
+                )
     return Sample(watchlist=watchlist, selected=selected, interval=interval)
 
 

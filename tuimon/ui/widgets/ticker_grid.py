@@ -60,6 +60,11 @@ COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("volume", "Quote vol", 9),
 )
 """Fixed widths (75 cells with padding): no width recomputation at frame rate, fits 80 columns."""
+MARK_COLUMN = GridColumn("mark", "Mark", 11)
+"""Futures: the mark price (``@markPrice@1s``), shown only where the grid has room for it."""
+MARK_MIN_WIDTH = 75 + MARK_COLUMN.width + 2
+"""Grid width from which the mark column is added (it never pushes the others off an 80-column
+screen)."""
 SORT_CYCLE: tuple[str | None, ...] = (None, *(c.key for c in COLUMNS))
 """``s`` walks through these; None is the watchlist's own order."""
 
@@ -134,17 +139,47 @@ class TickerGrid(DataTable[Text]):
         self._restyle = False
         self._fit = (0, 0)
         """(rows that fit, rows) as the Symbol header last showed them."""
+        self._columns: tuple[GridColumn, ...] = COLUMNS
+        """The columns shown: :data:`COLUMNS`, plus the mark price on futures when it fits."""
 
     # ------------------------------------------------------------------ setup
 
     def on_mount(self) -> None:
         """Fixed column widths: no width recomputation at frame rate."""
-        for column in COLUMNS:
+        for column in self._columns:
             self.add_column(self._label(column), width=column.width, key=column.key)
 
     def on_resize(self) -> None:
-        """Fewer or more rows fit: the Symbol header's count follows."""
+        """Fewer or more rows fit: the Symbol header's count follows; on futures the mark
+        column comes and goes with the room for it."""
         self._relabel()
+        self._fit_mark_column()
+
+    @property
+    def shows_marks(self) -> bool:
+        """The mark price column is on screen."""
+        return MARK_COLUMN in self._columns
+
+    def _fit_mark_column(self) -> None:
+        wanted = self.store.futures and self.size.width >= MARK_MIN_WIDTH
+        if wanted == self.shows_marks or not self.columns:
+            return
+        if wanted:
+            self._columns = (*COLUMNS, MARK_COLUMN)
+            self.add_column(self._label(MARK_COLUMN), width=MARK_COLUMN.width, key="mark")
+            for symbol in self._symbols:
+                text, kind, justify = self._cell(symbol, "mark")
+                self._cells[(symbol, "mark")] = (text, kind)
+                self.update_cell(
+                    symbol, "mark", Text(text, style=self._style(kind), justify=justify)
+                )
+        else:
+            self._columns = COLUMNS
+            self.remove_column("mark")
+            for symbol in self._symbols:
+                self._cells.pop((symbol, "mark"), None)
+            if self.sort_column == "mark":
+                self.set_sort(None)
 
     def notify_style_update(self) -> None:
         """Colours changed (theme, classes): rewrite every cell at the next frame."""
@@ -193,7 +228,7 @@ class TickerGrid(DataTable[Text]):
         for symbol in self._symbols:
             if symbol not in keep:
                 self.remove_row(symbol)
-                for column in COLUMNS:
+                for column in self._columns:
                     self._cells.pop((symbol, column.key), None)
                 self._last_close.pop(symbol, None)
                 self._tick_dir.pop(symbol, None)
@@ -201,13 +236,13 @@ class TickerGrid(DataTable[Text]):
         present = set(self._symbols)
         for symbol in wanted:
             if symbol not in present:
-                cells = [self._cell(symbol, column.key) for column in COLUMNS]
+                cells = [self._cell(symbol, column.key) for column in self._columns]
                 ticker = self.store.tickers.get(symbol)
                 if ticker is not None:
                     self._last_close[symbol] = ticker.close  # the baseline for up/down
                 row = [Text(text, style=self._style(kind), justify=j) for text, kind, j in cells]
                 self.add_row(*row, key=symbol)
-                for column, (text, kind, _j) in zip(COLUMNS, cells, strict=True):
+                for column, (text, kind, _j) in zip(self._columns, cells, strict=True):
                     self._cells[(symbol, column.key)] = (text, kind)
         self._symbols = wanted
         self._relabel()
@@ -227,10 +262,10 @@ class TickerGrid(DataTable[Text]):
 
     def set_sort(self, column: str | None, reverse: bool | None = None) -> None:
         """Sort by a column (None = watchlist order); numbers sort big-first by default."""
-        spec = next((c for c in COLUMNS if c.key == column), None)
+        spec = next((c for c in self._columns if c.key == column), None)
         self.sort_column = column
         self.sort_reverse = (spec.numeric if spec else False) if reverse is None else reverse
-        for col in COLUMNS:
+        for col in self._columns:
             self.columns[ColumnKey(col.key)].label = self._label(col)
         self._order = []
         self._resort()
@@ -249,13 +284,16 @@ class TickerGrid(DataTable[Text]):
     def flush(self, dirty: set[str], now: float) -> None:
         """Write changed cells; called once per frame by the app."""
         symbols_changed = topics.SYMBOLS in dirty or self._restyle
-        if topics.TICKERS not in dirty and not symbols_changed and not self._flash_until:
+        marks = topics.MARKS in dirty and self.shows_marks
+        if topics.TICKERS not in dirty and not symbols_changed and not self._flash_until and (
+            not marks
+        ):
             return
         if symbols_changed:
             self._restyle = False
             self._cells.clear()  # tick sizes or colours changed: re-render every cell
         self._write_cells(now)
-        if self.sort_column is not None and topics.TICKERS in dirty:
+        if self.sort_column is not None and (topics.TICKERS in dirty or marks):
             self._resort()
 
     # ------------------------------------------------------------------ internals
@@ -276,7 +314,7 @@ class TickerGrid(DataTable[Text]):
                         self._tick_dir[symbol] = 1 if ticker.close > previous else -1
                         self._flash_until[symbol] = now + FLASH_SECONDS
                     self._last_close[symbol] = ticker.close
-                for column in COLUMNS:
+                for column in self._columns:
                     text, kind, justify = self._cell(symbol, column.key)
                     key = (symbol, column.key)
                     if self._cells.get(key) == (text, kind):
@@ -295,6 +333,13 @@ class TickerGrid(DataTable[Text]):
         """(text, style kind, justify) of one cell from the store."""
         if column == "symbol":
             return symbol, "", "left"
+        if column == "mark":
+            mark = self.store.marks.get(symbol)
+            if mark is None:
+                return DASH, "muted", "right"
+            info = self.store.symbols.get(symbol)
+            places = decimals_of(info.tick_size if info else None)
+            return fmt_decimal(mark.mark_price, places), "", "right"
         ticker = self.store.tickers.get(symbol)
         if ticker is None:
             return DASH, "muted", "right"
@@ -361,8 +406,14 @@ class TickerGrid(DataTable[Text]):
             column = self.sort_column
             tickers = self.store.tickers
 
+            marks = self.store.marks
+
             def key(symbol: str) -> tuple[int, object]:
-                missing, value = sort_value(column, symbol, tickers.get(symbol))
+                if column == "mark":
+                    mark = marks.get(symbol)
+                    missing, value = (1, Decimal(0)) if mark is None else (0, mark.mark_price)
+                else:
+                    missing, value = sort_value(column, symbol, tickers.get(symbol))
                 return (missing, value) if not self.sort_reverse else (-missing, value)
 
             wanted = sorted(symbols, key=key, reverse=self.sort_reverse)
