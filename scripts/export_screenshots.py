@@ -59,6 +59,20 @@ async def _tape(pilot: Pilot[None]) -> None:
     await pilot.press("t")  # where chart and tape share a cell, show the tape
 
 
+async def _screener(pilot: Pilot[None]) -> None:
+    await pilot.press("e")
+    await pilot.pause()
+    app = pilot.app
+    assert isinstance(app, TuimonApp)
+    app.flush_frame()
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+def _whole_market() -> TuimonApp:
+    return build_sample_app(market_size=420)
+
+
 def _alerting() -> TuimonApp:
     return build_sample_app(config=sample_alert_config())
 
@@ -76,6 +90,7 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("alert-form", (100, 30), build_sample_app, _alert_form),
     ("tape-80x24", (80, 24), lambda: build_sample_app(account="none"), _tape),
     ("futures-usdm", (120, 40), lambda: build_sample_app(market="usdm"), _tape),
+    ("screener", (100, 30), _whole_market, _screener),
 ]
 
 

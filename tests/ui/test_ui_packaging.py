@@ -46,12 +46,19 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
         "alert-fired.svg",
         "alert-list.svg",
         "alert-form.svg",
+        "tape-80x24.svg",
+        "futures-usdm.svg",
+        "screener.svg",
     }
     for path in written:
         text = path.read_text()
         assert text.startswith("<svg") and "tuimon" in text
     assert "DISCONNECTED" in (tmp_path / "stale-disconnected.svg").read_text()
     assert "Positions" in (tmp_path / "account-usdm.svg").read_text()
+    assert "gap: 7 trades missed" in (tmp_path / "tape-80x24.svg").read_text().replace(
+        "&#160;", " "
+    )
+    assert "funding" in (tmp_path / "futures-usdm.svg").read_text()
     assert "No&#160;API&#160;keys" in (tmp_path / "account-no-keys.svg").read_text()
 
 

@@ -54,6 +54,7 @@ from tuimon.protocol.parse import (
     parse_ticker_24h,
 )
 from tuimon.protocol.streams import (
+    ALL_MINI_TICKERS,
     STREAM_CAP,
     agg_trade_stream,
     depth_stream,
@@ -109,6 +110,8 @@ class Watch:
     interval: str = "1m"
     trades: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()
+    all_tickers: bool = False
+    """Stream ``!miniTicker@arr`` (the screener is open)."""
 
 
 class MarketFeed:
@@ -178,6 +181,22 @@ class MarketFeed:
         rows = [r for r in rows if _tradable_in(known.get(r.symbol), quote)]
         rows.sort(key=lambda r: r.quote_volume, reverse=True)
         return [r.symbol for r in rows[:count]]
+
+    async def load_market_tickers(self) -> int:
+        """Seed every symbol's row from REST ``ticker/24hr`` (weight 80 spot / 40 futures):
+        ``!miniTicker@arr`` only carries symbols that changed, so a screener would otherwise
+        fill in over minutes. Returns the number of rows."""
+        weight = 80 if self.market is Market.SPOT else 40
+        rows = parse_ticker_24h(await self.rest.get("ticker/24hr", weight=weight))
+        self.store.apply_market_tickers(
+            [
+                MiniTicker(
+                    r.symbol, r.close_time, r.close, r.open, r.high, r.low, r.volume, r.quote_volume
+                )
+                for r in rows
+            ]
+        )
+        return len(rows)
 
     def check_symbols(self, symbols: Iterable[str]) -> list[str]:
         """Normalise user symbols against exchangeInfo; raise FeedError naming unknown ones."""
@@ -266,6 +285,8 @@ class MarketFeed:
             # Liquidations go on the tape; marks exist on futures only (all on /market, §4.2).
             streams |= {force_order_stream(s) for s in watch.trades}
             streams |= {mark_price_stream(s) for s in watch.marks}
+        if watch.all_tickers:
+            streams.add(ALL_MINI_TICKERS)
         return streams
 
     def _apply_streams(self) -> None:
@@ -412,11 +433,14 @@ class MarketFeed:
             event_time = liquidation.event_time
             store.apply_liquidation(liquidation)
         elif kind is list:
-            for item in cast(list[MiniTicker | MarkPrice], frame):
-                if type(item) is MarkPrice:
-                    store.apply_mark(item)
-                else:
-                    store.apply_mini_ticker(cast(MiniTicker, item))
+            items = cast(list[MiniTicker | MarkPrice], frame)
+            if items and type(items[0]) is MarkPrice:
+                for mark in cast(list[MarkPrice], items):
+                    store.apply_mark(mark)
+            else:
+                store.apply_market_tickers(cast(list[MiniTicker], items))
+            if items:
+                event_time = items[0].event_time
         elif kind is BadFrame:
             bad = cast(BadFrame, frame)
             store.note_bad_frame(route, bad.reason)

@@ -11,6 +11,8 @@ SYMBOLS = "symbols"
 ACCOUNT = "account"
 MARKS = "marks"
 """Futures mark prices, index prices and funding (every symbol's)."""
+MARKET = "market"
+"""Every symbol's 24 h mini ticker (``!miniTicker@arr``), read by the screener."""
 
 
 def book_topic(symbol: str) -> str:

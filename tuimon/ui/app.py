@@ -39,6 +39,7 @@ from tuimon.ui.commands import SymbolCommands
 from tuimon.ui.logbridge import CapturedLog
 from tuimon.ui.screens.help import HelpScreen
 from tuimon.ui.screens.main import MainScreen
+from tuimon.ui.screens.screener import ScreenerScreen
 from tuimon.ui.screens.search import SearchScreen
 from tuimon.ui.widgets.orders_pane import QUOTE
 from tuimon.ui.widgets.ticker_grid import TickerGrid
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCH_COUNT = 20
 MAX_ACCOUNT_TICKERS = 50
 """Extra tickers streamed for the account pane (balance values, position marks), at most."""
+MARKET_SEED_EVERY = 60.0
+"""Seconds between REST seeds of the screener's rows (ticker/24hr costs weight 80 on spot)."""
 FALLBACK_WATCHLIST = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT")
 
 
@@ -106,6 +109,7 @@ MAIN_ONLY_ACTIONS = frozenset(
         "new_alert",
         "alerts",
         "toggle_tape",
+        "screener",
     }
 )
 """Actions that act on the main screen; a modal on top disables them."""
@@ -143,6 +147,7 @@ class TuimonApp(App[None]):
         Binding("n", "new_alert", "New alert on the selected symbol"),
         Binding("N", "alerts", "Alerts: list, enable, disable, delete"),
         Binding("t", "toggle_tape", "Chart or trades tape (where only one fits)"),
+        Binding("e", "screener", "Screener: the whole market (sort, filter, watch)"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
     ]
@@ -205,6 +210,9 @@ class TuimonApp(App[None]):
         """The market's preferences as the file holds them (only changes are written)."""
         self._last_watch: Watch | None = None
         self._account_tickers: frozenset[str] = frozenset()
+        self.screener: ScreenerScreen | None = None
+        """The open screener: ``!miniTicker@arr`` is streamed only while it is set."""
+        self._market_seeded: float | None = None
         self.alerts = AppAlerts(self)
         self.alert_timer: Timer | None = None
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
@@ -339,6 +347,10 @@ class TuimonApp(App[None]):
         dirty = self.store.take_dirty()
         if self.screen is not self.main:
             self._pending |= dirty  # a modal is up: catch up when the main screen returns
+            if self.screen is self.screener:
+                with self.batch_update():
+                    self.screener.flush(dirty)
+                self.frames += 1
             return
         if self._pending:
             dirty |= self._pending
@@ -455,6 +467,7 @@ class TuimonApp(App[None]):
             marks=frozenset(self.watchlist) | selected | alerts.marks()
             if self.store.futures
             else frozenset(),
+            all_tickers=self.screener is not None,
         )
 
     def follow_alert_symbols(self) -> None:
@@ -660,6 +673,43 @@ class TuimonApp(App[None]):
         if self.screen is self.main and self.main.slot.step_focus(self.focused, forward=False):
             return
         super().action_focus_previous()
+    def action_screener(self) -> None:
+        """Every symbol of the market: ``!miniTicker@arr`` streams while the screen is open;
+        Enter watches and selects a symbol."""
+        if self.screener is not None:
+            return
+        screen = self.screener = ScreenerScreen(self.store)
+
+        def closed(symbol: str | None) -> None:
+            self.screener = None
+            self._apply_watch()  # unsubscribes !miniTicker@arr
+            if symbol:
+                self.add_symbol(symbol)
+
+        self.push_screen(screen, closed)
+        self._apply_watch()
+        self._seed_market_tickers()
+
+    def _seed_market_tickers(self) -> None:
+        """One REST ``ticker/24hr`` so every row shows at once (the stream only carries the
+        symbols that changed); at most once a minute: it costs weight 80 on spot."""
+        loader = getattr(self.feed, "load_market_tickers", None)
+        now = self.clock.monotonic()
+        if loader is None or not self.live:
+            return
+        if self._market_seeded is not None and now - self._market_seeded < MARKET_SEED_EVERY:
+            return
+        self._market_seeded = now
+
+        async def seed() -> None:
+            try:
+                await loader()
+            except Exception as exc:  # noqa: BLE001 - the stream fills the rows anyway
+                self.main.health.note(f"screener seed failed: {exc}")
+
+        self.run_worker(
+            seed(), name="screener-seed", group="screener", exclusive=True, exit_on_error=False
+        )
 
     def action_help(self) -> None:
         """Every binding, generated from BINDINGS."""

@@ -13,8 +13,12 @@ if TYPE_CHECKING:
 MAX_HITS = 40
 
 
+SCREENER = "Screener: the whole market"
+SCREENER_HELP = "Every symbol from !miniTicker@arr: sort, filter, Enter watches (key e)"
+
+
 class SymbolCommands(Provider):
-    """``Watch ETHUSDT`` for every symbol in exchangeInfo, plus intervals."""
+    """``Watch ETHUSDT`` for every symbol in exchangeInfo, the screener, plus intervals."""
 
     @property
     def tuimon(self) -> TuimonApp:
@@ -28,6 +32,7 @@ class SymbolCommands(Provider):
     async def discover(self) -> Hits:
         """A few useful commands before anything is typed."""
         app = self.tuimon
+        yield DiscoveryHit(SCREENER, app.action_screener, help=SCREENER_HELP)
         for interval in app.INTERVALS:
             yield DiscoveryHit(
                 f"Interval {interval}",
@@ -59,6 +64,15 @@ class SymbolCommands(Provider):
                 hits += 1
                 if hits >= MAX_HITS:
                     break
+        score = matcher.match(SCREENER)
+        if score > 0:
+            yield Hit(
+                score,
+                matcher.highlight(SCREENER),
+                app.action_screener,
+                text=SCREENER,
+                help=SCREENER_HELP,
+            )
         for interval in app.INTERVALS:
             text = f"Interval {interval}"
             score = matcher.match(text)
