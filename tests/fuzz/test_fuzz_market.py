@@ -40,6 +40,8 @@ from tuimon.protocol.models import (
     DepthSnapshot,
     Ignored,
     Kline,
+    Liquidation,
+    MarkPrice,
     MiniTicker,
     ServerShutdown,
     SymbolInfo,
@@ -58,7 +60,7 @@ from tuimon.protocol.parse import (
 )
 from tuimon.protocol.streams import REQUEST_ID_MAX
 
-EVENTS = (MiniTicker, Kline, DepthDiff, Trade, BookTicker, ServerShutdown)
+EVENTS = (MiniTicker, Kline, DepthDiff, Trade, BookTicker, ServerShutdown, MarkPrice, Liquidation)
 
 
 def check_frame(stream: str | None, frame: Any) -> None:
@@ -77,7 +79,7 @@ def check_frame(stream: str | None, frame: Any) -> None:
         assert type(frame.error_msg) is str and len(frame.error_msg) <= 200
     elif isinstance(frame, list):
         for item in frame:
-            assert type(item) is MiniTicker
+            assert type(item) in (MiniTicker, MarkPrice)  # !miniTicker@arr, !markPrice@arr
             check_event(item)
     else:
         assert isinstance(frame, EVENTS), type(frame)
@@ -85,7 +87,7 @@ def check_frame(stream: str | None, frame: Any) -> None:
 
 
 def check_event(event: Any) -> None:
-    check_decimals(event)
+    check_decimals(event, frozenset({"funding_rate"}))  # the only signed market value
     assert type(event.event_time) is int or event.event_time is None
     if isinstance(event, DepthDiff):
         assert type(event.first_id) is int and type(event.final_id) is int
