@@ -232,7 +232,7 @@ class TradeTape(CachedRowsWidget, can_focus=True):
         if large:
             text += " ★"
         kind = f"{side}-large" if large else side
-        return ("t", trade.trade_id), [(text, kind)]
+        return ("t", trade.trade_id, price_w, large), [(text, kind)]
 
     @staticmethod
     def _liquidation_row(liq: Liquidation, places: int, qty_places: int, price_w: int) -> Row:
@@ -243,7 +243,7 @@ class TradeTape(CachedRowsWidget, can_focus=True):
             f"{fmt_trade_time(liq.trade_time)} {fmt_decimal(price, places):>{price_w}} "
             f"{fmt_qty(qty, qty_places, QTY_WIDTH):>{QTY_WIDTH}} {glyph} LIQ"
         )
-        return ("l", liq.trade_time, liq.side, str(qty)), [(text, "liq")]
+        return ("l", liq.trade_time, liq.side, str(qty), price_w), [(text, "liq")]
 
     @staticmethod
     def _fill_row(
@@ -257,7 +257,7 @@ class TradeTape(CachedRowsWidget, can_focus=True):
         until = fill.time_ms + int(FLASH_SECONDS * 1000)
         flashing = now_ms < until
         kind = "fill-flash" if flashing else "fill"
-        return (("f", fill.trade_id, flashing), [(text.ljust(width), kind)]), (
+        return (("f", fill.trade_id, flashing, price_w), [(text.ljust(width), kind)]), (
             until if flashing else 0
         )
 
