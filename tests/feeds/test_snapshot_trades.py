@@ -113,3 +113,16 @@ async def test_a_reconnect_shows_a_gap_in_the_tape() -> None:
         ids = [row["id"] for row in rows]
         assert ids == sorted(ids)
         assert gap.after_id in ids and gap.next_id in ids  # both sides of the hole are shown
+
+
+def test_watch_fires_funding_rate_rules_from_the_mark_stream() -> None:
+    """Before marks were streamed a funding_rate rule never had a value to fire on."""
+    done = tuimon(
+        "watch", "--demo", "--market", "usdm", "--alert", "BTCUSDT funding_rate > -1",
+        "--seconds", "3",
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    event = orjson.loads(line)
+    assert event["metric"] == "funding_rate"
+    assert is_exchange_decimal(event["value"], signed=True)
