@@ -56,7 +56,7 @@ async def _alert_form(pilot: Pilot[None]) -> None:
 
 
 async def _tape(pilot: Pilot[None]) -> None:
-    await pilot.press("t")  # where chart and tape share a cell, show the tape
+    await pilot.press("t")  # the tape on: beside the chart when wide, in its place when narrow
 
 
 async def _screener(pilot: Pilot[None]) -> None:
@@ -89,7 +89,7 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("alert-list", (110, 30), _alerting, _alert_list),
     ("alert-form", (100, 30), build_sample_app, _alert_form),
     ("tape-80x24", (80, 24), lambda: build_sample_app(account="none"), _tape),
-    ("futures-usdm", (120, 40), lambda: build_sample_app(market="usdm"), _tape),
+    ("futures-usdm", (160, 48), lambda: build_sample_app(market="usdm"), _tape),
     ("screener", (100, 30), _whole_market, _screener),
 ]
 

@@ -38,6 +38,7 @@ async def test_switching_moves_trades_and_mark_streams() -> None:
         )
         feed.set_watch(Watch(every, eth, eth, "1m", trades=eth, marks=eth))
         assert "BTCUSDT" not in store.tapes  # an unwatched tape is dropped at once
+        assert "BTCUSDT" not in store.marks  # and its mark: frozen, it would pass for current
         assert await store.wait_until(
             lambda s: "ETHUSDT" in s.marks and len(s.tapes["ETHUSDT"].entries) > 0, WAIT
         )

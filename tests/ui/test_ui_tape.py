@@ -57,12 +57,19 @@ async def test_t_switches_chart_and_tape_and_wide_shows_both() -> None:
         assert app.main.spark.display and not app.main.tape.display
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
-        assert app.main.spark.display and app.main.tape.display
+        assert app.main.spark.display and not app.main.tape.display  # off until asked for
         assert isinstance(app.focused, TickerGrid)
         for expected in (DepthLadder, KlineSpark, TradeTape, OrdersPane):
             await pilot.press("tab")
             await pilot.pause()
             assert isinstance(app.focused, expected)
+        assert app.main.spark.display and app.main.tape.display  # wide: side by side
+        await pilot.press("shift+tab", "shift+tab")
+        await pilot.pause()
+        assert isinstance(app.focused, KlineSpark) and app.main.tape.display
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.main.spark.display and not app.main.tape.display
 
 
 async def test_selection_moves_trades_and_marks_subscriptions() -> None:
@@ -116,8 +123,11 @@ async def test_tape_repaints_only_on_change_and_shows_gaps() -> None:
         assert "0.00100 ▼" in tape.row_texts()[1]  # newest first; the taker sold
         store.apply_trade(_trade(last_id + 50, now + 5, "3"))  # 48 missed, then a large print
         app.flush_frame()
-        assert tape.rebuilds == rebuilds + 1  # new trades wait for the 5 Hz pace
+        assert tape.rebuilds == rebuilds + 1  # new trades wait for the pace
         app.clock.advance(200)
+        app.flush_frame()
+        assert tape.rebuilds == rebuilds + 1  # no ladder beat in this frame: its own pace
+        app.clock.advance(150)
         app.flush_frame()
         assert tape.rebuilds == rebuilds + 2
         rows = tape.row_texts()

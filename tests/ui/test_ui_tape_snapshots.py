@@ -32,3 +32,8 @@ def test_futures_120x40(snap_compare) -> None:
     """USDⓈ-M at 120x40 with the sample account: header line, tape, positions."""
     app = sample_app(market="usdm")
     assert snap_compare(app, terminal_size=(120, 40), run_before=_show_tape)
+
+
+def test_tape_beside_the_chart_160x48(snap_compare) -> None:
+    """Wide, ``t`` puts the tape beside the chart (the default screen has none)."""
+    assert snap_compare(sample_app(), terminal_size=(160, 48), run_before=_show_tape)

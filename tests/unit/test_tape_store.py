@@ -90,3 +90,6 @@ def test_store_marks_topics_and_ignores_unwatched_symbols() -> None:
     assert store.marks["BTCUSDT"] is mark  # an older event never replaces a newer one
     store.drop_tape("BTCUSDT")
     assert "BTCUSDT" not in store.tapes
+    store.take_dirty()
+    store.drop_mark("BTCUSDT")
+    assert "BTCUSDT" not in store.marks and topics.MARKS in store.take_dirty()

@@ -244,14 +244,15 @@ class MarketFeed:
             self._stall_watch = asyncio.create_task(self._watch_stalls(), name="stall-watch")
 
     def _follow_trades_and_marks(self, old: Watch, watch: Watch) -> None:
-        """Tapes and marks of newly watched symbols are seeded from REST; unwatched tapes are
-        dropped (a later re-watch seeds afresh). Marks are kept: they are one small record."""
+        """Tapes and marks of newly watched symbols are seeded from REST; unwatched ones are
+        dropped (a later re-watch seeds afresh; a frozen mark would pass for a current one)."""
         futures = self.market is not Market.SPOT
         for symbol in old.trades - watch.trades:
             self._cancel(self._seed_tasks.pop(("trades", symbol), None))
             self.store.drop_tape(symbol)
         for symbol in old.marks - watch.marks:
             self._cancel(self._seed_tasks.pop(("mark", symbol), None))
+            self.store.drop_mark(symbol)
         for symbol in watch.trades - old.trades:
             self.store.tape(symbol)
             self._seed(("trades", symbol), self._seed_trades(symbol))
@@ -427,7 +428,8 @@ class MarketFeed:
         elif kind is MarkPrice:
             mark = cast(MarkPrice, frame)
             event_time = mark.event_time
-            store.apply_mark(mark)
+            if mark.symbol in self.watch.marks:  # not a late frame after UNSUBSCRIBE
+                store.apply_mark(mark)
         elif kind is Liquidation:
             liquidation = cast(Liquidation, frame)
             event_time = liquidation.event_time
@@ -435,8 +437,10 @@ class MarketFeed:
         elif kind is list:
             items = cast(list[MiniTicker | MarkPrice], frame)
             if items and type(items[0]) is MarkPrice:
+                watched = self.watch.marks
                 for mark in cast(list[MarkPrice], items):
-                    store.apply_mark(mark)
+                    if mark.symbol in watched:  # the array carries every contract
+                        store.apply_mark(mark)
             else:
                 store.apply_market_tickers(cast(list[MiniTicker], items))
             if items:

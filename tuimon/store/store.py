@@ -336,6 +336,12 @@ class Store:
             tape.add_liquidation(liquidation)
             self.mark(topics.trades_topic(liquidation.symbol))
 
+    def drop_mark(self, symbol: str) -> None:
+        """Forget a mark no longer streamed: a frozen mark must not value a position or show
+        in the header as if current (the ticker's last price stands in again)."""
+        if self.marks.pop(symbol, None) is not None:
+            self.mark(topics.MARKS)
+
     def apply_mark(self, mark: MarkPrice) -> None:
         """Latest mark price of a symbol (an older event time is ignored)."""
         current = self.marks.get(mark.symbol)

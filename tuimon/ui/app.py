@@ -146,7 +146,7 @@ class TuimonApp(App[None]):
         Binding("r", "reverse_sort", "Reverse the sort order"),
         Binding("n", "new_alert", "New alert on the selected symbol"),
         Binding("N", "alerts", "Alerts: list, enable, disable, delete"),
-        Binding("t", "toggle_tape", "Chart or trades tape (where only one fits)"),
+        Binding("t", "toggle_tape", "Trades tape on/off (narrow: instead of the chart)"),
         Binding("e", "screener", "Screener: the whole market (sort, filter, watch)"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
@@ -658,7 +658,7 @@ class TuimonApp(App[None]):
         self.alerts.open_list()
 
     def action_toggle_tape(self) -> None:
-        """Where chart and tape share a cell (narrow screens): show the other one."""
+        """The trades tape on or off (beside the chart when wide, instead of it when narrow)."""
         slot = self.main.slot
         slot.show(not slot.showing_tape)
 

@@ -25,9 +25,10 @@ from tuimon.ui.widgets.trade_tape import TradeTape
 class ChartSlot(Container):
     """The sparkline and the trades tape in one grid cell.
 
-    Wide screens show both side by side. Narrow ones (80x24) show one at a time (class
-    ``-chart`` or ``-tape``, see ``app.tcss``): ``t`` switches, and ``tab`` moving from the
-    chart goes on to the tape (switching the cell), so every pane stays reachable by ``tab``.
+    The tape is off until asked for (class ``-chart``; ``-tape`` when on, see ``app.tcss``):
+    ``t`` toggles it, and ``tab`` moving on from the chart turns it on and focuses it, so every
+    pane stays reachable by ``tab``. Wide screens then show it beside the chart, narrow ones
+    (80x24) in the chart's place. Off by default because its repaints are not free.
     """
 
     def __init__(self, spark: KlineSpark, tape: TradeTape) -> None:
@@ -37,11 +38,11 @@ class ChartSlot(Container):
 
     @property
     def showing_tape(self) -> bool:
-        """The tape is the pane shown when only one fits."""
+        """The tape is on."""
         return self.has_class("-tape")
 
     def show(self, tape: bool) -> None:
-        """Show the tape (or the chart) where only one fits."""
+        """Turn the tape on (beside or instead of the chart) or off."""
         self.set_class(tape, "-tape")
         self.set_class(not tape, "-chart")
         if tape:
@@ -111,7 +112,7 @@ class MainScreen(Screen[None]):
         self.grid.flush(dirty, now)
         self.ladder.flush(dirty, now=now)
         self.spark.flush(dirty)
-        self.tape.flush(dirty, now=now)
+        self.tape.flush(dirty, now=now, beat=self.ladder.built_at == now)
         self.futures_header.flush(dirty)
         self.orders.flush(dirty)
         self.health.flush(now)

@@ -122,6 +122,11 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
     # ------------------------------------------------------------------ public API
 
     @property
+    def built_at(self) -> float | None:
+        """Monotonic time of the last rebuild (the trades tape repaints in the same frames)."""
+        return self._built_at
+
+    @property
     def levels(self) -> int:
         """Price levels shown on each side at the current height."""
         return max(0, (self.size.height - 2) // 2)

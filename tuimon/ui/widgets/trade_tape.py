@@ -37,6 +37,13 @@ third of the terminal's bytes at 160x48. A symbol switch, a fill and a flash end
 show in the same frame."""
 _DUE = TAPE_EVERY * 0.75
 """A frame this long after the last rebuild is due: timer jitter must not skip a whole frame."""
+_ALONE = TAPE_EVERY * 1.5
+"""Without a ladder beat (its book idle or stale) the tape keeps its own, slightly slower pace.
+
+Why follow the ladder: Textual repaints one box around every changed region of a frame and
+renders every widget line inside it; a tape repainted in other frames than the ladder costs
+a second such pass (measured: the tape at its own 5 Hz phase added ~3 points of CPU at
+160x48, in the ladder's frames far less)."""
 QTY_WIDTH = 10
 
 Row = tuple[object, Spans]
@@ -95,11 +102,17 @@ class TradeTape(CachedRowsWidget, can_focus=True):
             self.symbol = symbol
             self.flush(set(), force=True)
 
-    def flush(self, dirty: set[str], force: bool = False, now: float | None = None) -> None:
+    def flush(
+        self,
+        dirty: set[str],
+        force: bool = False,
+        now: float | None = None,
+        beat: bool = False,
+    ) -> None:
         """Rebuild when this symbol's tape or fills changed, or a fill's flash ended.
 
-        ``now`` (monotonic seconds) paces new trades to :data:`TAPE_EVERY`; None rebuilds at
-        once.
+        ``now`` (monotonic seconds) paces new trades; None rebuilds at once. ``beat``: the
+        ladder rebuilt in this frame, so new trades show now (see :data:`_ALONE`).
         """
         symbol = self.symbol
         if not self.display or symbol is None and not force:
@@ -114,7 +127,8 @@ class TradeTape(CachedRowsWidget, can_focus=True):
         if self._flash_until and now_ms >= self._flash_until:
             changed = True  # a flash ended: draw that fill plain
         if self._trades_pending and not changed:
-            due = now is None or self._built_at is None or now - self._built_at >= _DUE
+            since = None if now is None or self._built_at is None else now - self._built_at
+            due = since is None or (since >= _DUE and beat) or since >= _ALONE
             if due:
                 tape = self.store.tapes.get(symbol) if symbol else None
                 changed = (tape.version if tape is not None else None) != self._version
