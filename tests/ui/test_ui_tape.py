@@ -35,6 +35,7 @@ async def test_tab_reaches_the_tape_where_it_shares_the_chart_cell() -> None:
             await pilot.pause()
             order.append(type(app.focused))
         assert order == [DepthLadder, KlineSpark, TradeTape, OrdersPane]
+        assert app.current_watch().trades == {"BTCUSDT"}  # tab turned the tape on
         assert tape.display and not spark.display  # tab switched the cell to the tape
         assert app.main.tape.row_texts()[0].startswith("Trades")
         await pilot.press("shift+tab")
@@ -80,9 +81,22 @@ async def test_selection_moves_trades_and_marks_subscriptions() -> None:
         await pilot.press("j")
         await pilot.pause()
         last = watches(seen)[-1]
-        assert last.trades == {"ETHUSDT"} and last.books == {"ETHUSDT"}
+        assert last.trades == frozenset()  # the tape is off: no trades streamed for nobody
+        assert last.books == {"ETHUSDT"}
         assert last.marks == set(WATCHLIST)  # the header's and the grid's mark column
-        assert app.main.tape.symbol == "ETHUSDT"
+        await pilot.press("t")
+        await pilot.pause()
+        assert watches(seen)[-1].trades == {"ETHUSDT"}
+        await pilot.press("k")
+        await pilot.pause()
+        assert watches(seen)[-1].trades == {"BTCUSDT"}  # the subscription follows the selection
+        await pilot.press("t")
+        await pilot.pause()
+        assert watches(seen)[-1].trades == frozenset()
+        assert app.main.tape.symbol == "BTCUSDT"
+        assert app.main.futures_header.text.startswith("BTCUSDT  mark 96822.25  index")
+        await pilot.press("j")
+        await pilot.pause()
         assert app.main.futures_header.text.startswith("ETHUSDT  mark 3408.20  index")
 
 
@@ -91,7 +105,7 @@ async def test_spot_streams_no_marks_and_shows_no_header() -> None:
     seen: list = []
     async with app.run_test(size=NARROW, message_hook=seen.append) as pilot:
         await settle(pilot)
-        await pilot.press("j")
+        await pilot.press("t", "j")
         await pilot.pause()
         last = watches(seen)[-1]
         assert last.trades == {"ETHUSDT"} and last.marks == frozenset()

@@ -451,8 +451,8 @@ class TuimonApp(App[None]):
 
     def current_watch(self) -> Watch:
         """What should be streamed now: tickers for the watchlist (and what the account pane
-        values with); book, klines and trades for the selection; on futures the watchlist's
-        marks."""
+        values with); book and klines for the selection, its trades while the tape is on; on
+        futures the watchlist's marks."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
         alerts = self.alerts
         return Watch(
@@ -460,7 +460,9 @@ class TuimonApp(App[None]):
             books=selected | alerts.books(),
             klines=selected,
             interval=self.interval,
-            trades=selected,
+            # Trades only while the tape is on: off, they would be parsed and kept for nobody
+            # (turning it on seeds it from REST at once).
+            trades=selected if self.main.slot.showing_tape else frozenset(),
             # Futures: the header's mark and the grid's mark column (one 1 s stream per
             # watched symbol: 20 × ~200 B/s, where !markPrice@arr@1s would bring every
             # contract, ~100 KB/s, to show 20 of them).
@@ -661,16 +663,19 @@ class TuimonApp(App[None]):
         """The trades tape on or off (beside the chart when wide, instead of it when narrow)."""
         slot = self.main.slot
         slot.show(not slot.showing_tape)
+        self._apply_watch()  # the selected symbol's trades stream only while the tape is on
 
     def action_focus_next(self) -> None:
-        """Next pane; from the chart to the tape even where they share a cell."""
+        """Next pane; from the chart on to the tape (turning it on)."""
         if self.screen is self.main and self.main.slot.step_focus(self.focused, forward=True):
+            self._apply_watch()
             return
         super().action_focus_next()
 
     def action_focus_previous(self) -> None:
-        """Previous pane (the tape back to the chart likewise)."""
+        """Previous pane (from the tape back to the chart where it took the chart's place)."""
         if self.screen is self.main and self.main.slot.step_focus(self.focused, forward=False):
+            self._apply_watch()
             return
         super().action_focus_previous()
     def action_screener(self) -> None:
