@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tuimon.clock import Clock
@@ -51,11 +51,6 @@ class MarketSession:
     """The keys the user feed runs with (their file warnings are shown once)."""
     owned: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     """What the session started besides its workers (a demo simulator); closed last."""
-
-    @property
-    def route_names(self) -> str:
-        """Where the market data comes from, for the health bar's note."""
-        return self.endpoints.stream_base
 
     async def close(self) -> None:
         """Stop the workers (every task and socket), then what the session owns."""
@@ -150,21 +145,11 @@ def demo_endpoints_for(
     return endpoints_for
 
 
-@contextlib.asynccontextmanager
-async def closing(session: MarketSession) -> AsyncIterator[MarketSession]:
-    """Close ``session`` on exit (tests)."""
-    try:
-        yield session
-    finally:
-        await session.close()
-
-
 __all__ = [
     "MARKET_ORDER",
     "MarketSession",
     "Sessions",
     "SwitchError",
-    "closing",
     "demo_endpoints_for",
     "fixed_endpoints",
     "next_market",

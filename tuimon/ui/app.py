@@ -278,6 +278,12 @@ class TuimonApp(App[None]):
             await feed.load_symbols()
         except (FeedError, RestError) as exc:
             where = self.rest_base or "the exchange"
+            if self.switches:
+                # After a market switch the run goes on: another switch may work.
+                message = f"{self.store.market}: cannot load exchangeInfo from {where}: {exc}"
+                self.main.health.note(message)
+                self.notify(message, severity="error", timeout=30)
+                return
             await self.shutdown(1, f"cannot load exchangeInfo from {where}: {exc}")
             return
         watchlist = list(self.watchlist)
@@ -719,8 +725,8 @@ class TuimonApp(App[None]):
         """Stop this market's workers, start ``market``'s, each market with its own watchlist
         and selection (the config's, or what it was when this run left it).
 
-        The new session is opened before the old one closes, so a market this run cannot
-        open (endpoints given for one market only) leaves everything as it was.
+        The old session closes first (a demo runs one simulator at a time); a market this
+        run cannot open (endpoints given for one market only) reopens the one it came from.
         """
         sessions = self.sessions
         if sessions is None:
@@ -766,7 +772,14 @@ class TuimonApp(App[None]):
             # Back to the market we came from (its session was closed: open it again).
             store.switch_market(old, futures=Market(old).is_futures)
             market = Market(old)
-            session = await sessions.open(market, store)
+            try:
+                session = await sessions.open(market, store)
+            except Exception as exc:  # noqa: BLE001 - shown; the app stays up, without data
+                self.session = None
+                self.feed = None
+                self.user_feed = None
+                self.main.health.note(f"cannot reopen {old}: {exc}")
+                return False
         self._enter(market, session)
         return market.value != old
 
