@@ -10,6 +10,7 @@ from ui_helpers import sample_app, settle
 
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
+from tuimon.ui.driver import OutputMeter
 from tuimon.ui.sample import ROUTE, make_stale
 from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
@@ -346,6 +347,23 @@ async def test_health_bar_text_fits_and_reads_without_colour() -> None:
         app.flush_frame()
         line1, line2 = health.text(80).split("\n")
         assert "✕spot" in line1 and line2.startswith(" DISCONNECTED")
+
+
+async def test_health_bar_shows_the_monitors_own_output_rate_when_it_fits() -> None:
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        health = app.main.health
+        assert "out " not in health.text(160)  # headless: nothing written, nothing shown
+        health.output = OutputMeter()
+        health.flush(app.clock.monotonic())
+        app.clock.advance(1000)
+        health.output.bytes += 12_345
+        health.flush(app.clock.monotonic())
+        assert health.parts["output"] == "12.3KB/s"
+        assert health.text(160).split("\n")[0].endswith("│ out 12.3KB/s")
+        line1 = health.text(80).split("\n")[0]
+        assert len(line1) <= 80 and "up 00:12" in line1  # the feed's figures come first
 
 
 async def test_modal_defers_work_and_catches_up_on_return() -> None:

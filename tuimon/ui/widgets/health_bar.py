@@ -21,7 +21,8 @@ from textual.widget import Widget
 from tuimon.clock import Clock
 from tuimon.store import Store
 from tuimon.store.state import RouteHealth
-from tuimon.ui.format import fmt_clock, fmt_latency, fmt_rate, fmt_uptime
+from tuimon.ui.driver import OutputMeter
+from tuimon.ui.format import fmt_bytes_rate, fmt_clock, fmt_latency, fmt_rate, fmt_uptime
 
 STALE_AFTER = 5.0
 """Seconds without a frame on a connected route before it counts as stale."""
@@ -75,6 +76,9 @@ class HealthBar(Widget):
         self.state = "connecting"
         """``ok``, ``connecting``, ``stale`` or ``disconnected``: also the CSS class."""
         self.meter = RateMeter()
+        self.output: OutputMeter | None = None
+        """Bytes the driver wrote (the monitor's own terminal output); None: not shown."""
+        self.output_meter = RateMeter()
         self.parts: dict[str, str] = {}
         """What the bar shows, field by field (tests read it)."""
         self.status_line = ""
@@ -103,6 +107,8 @@ class HealthBar(Widget):
         health = store.health
         wall = self.clock.wall_ms()
         rate = self.meter.sample(now, health.messages)
+        output = self.output
+        out_rate = self.output_meter.sample(now, output.bytes) if output is not None else None
         routes = [(name, route_state(r, now)) for name, r in sorted(health.routes.items())]
         states = {s for _, s in routes}
         stalled = tuple(symbol for symbol in sorted(store.books) if store.book_stalled(symbol))
@@ -123,7 +129,16 @@ class HealthBar(Widget):
         if not show_status and self._pinned:
             status, show_status = self._pinned, True
         badge = self.badge() if self.badge is not None else ""
-        key = (state, tuple(routes), stalled, wall // 1000, show_status and status, badge)
+        output_text = fmt_bytes_rate(out_rate) if out_rate is not None else ""
+        key = (
+            state,
+            tuple(routes),
+            stalled,
+            wall // 1000,
+            show_status and status,
+            badge,
+            output_text,  # moves once a second at most, like the clock
+        )
         if key == self._key and not force:
             return
         self._key = key
@@ -143,6 +158,7 @@ class HealthBar(Widget):
             "bad": str(health.bad_frames),
             "uptime": fmt_uptime(now - health.started_mono),
             "clock": fmt_clock(wall),
+            "output": output_text,
         }
         label = {"disconnected": "DISCONNECTED", "stale": "STALE", "connecting": "CONNECTING"}
         if state in label:
@@ -164,12 +180,17 @@ class HealthBar(Widget):
             f"reconnects {p['reconnects']} │ resyncs {p['resyncs']} │ "
             f"bad frames {p['bad']} │ up {p['uptime']} │ {p['clock']}"
         )
+        # The monitor's own output rate only when it fits: the rest says more about the feed.
+        if p["output"] and len(line1) + 7 + len(p["output"]) <= width:
+            line1 += f" │ out {p['output']}"
         if len(line1) > width:
             line1 = (
                 f" {p['market']} {p['routes']} {p['rate']}/s lat {p['latency']} "
                 f"rc {p['reconnects']} rs {p['resyncs']} bad {p['bad']} "
                 f"up {p['uptime']} {p['clock']}"
             )
+            if p["output"] and len(line1) + 5 + len(p["output"]) <= width:
+                line1 += f" out {p['output']}"
         if p["badge"]:
             line1 = f" {p['badge']} │{line1}"
         line2 = f" {self.status_line}" if self.status_line else ""
