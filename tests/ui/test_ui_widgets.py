@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from textual.geometry import Region
+from textual.widgets import DataTable
 from ui_helpers import sample_app, settle
 
 from tuimon.protocol.models import DepthDiff, Kline
@@ -271,6 +272,37 @@ async def test_grid_writes_only_changed_cells_and_flashes() -> None:
         app.flush_frame()
         assert updates == [("ETHUSDT", "last")]
         assert grid._flash_until == {}
+
+
+async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        rendered: list[tuple[int, int]] = []
+        original = DataTable._render_cell
+
+        def spy(self, row_index, column_index, *args, **kwargs):
+            rendered.append((row_index, column_index))
+            return original(self, row_index, column_index, *args, **kwargs)
+
+        DataTable._render_cell = spy  # type: ignore[method-assign]
+        try:
+            old = app.store.tickers["ETHUSDT"]
+            app.clock.advance(100)
+            app.store.apply_mini_ticker(
+                replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("1.5"))
+            )
+            app.flush_frame()
+            await pilot.pause()
+        finally:
+            DataTable._render_cell = original  # type: ignore[method-assign]
+        row = grid.get_row_index("ETHUSDT")
+        body = sorted(cell for cell in rendered if cell[0] >= 0)
+        last, change = (grid.get_column_index(key) for key in ("last", "change"))
+        # DataTable alone re-renders every cell of the line (its cache key is table-wide).
+        assert body == sorted([(row, last), (row, change)])
+        assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
 
 
 async def test_grid_prices_use_tick_size() -> None:
