@@ -27,7 +27,7 @@ from tuimon.protocol.endpoints import (
 
 log = logging.getLogger("tuimon.cli")
 
-SUBCOMMANDS = ("snapshot", "watch", "sim", "record")
+SUBCOMMANDS = ("snapshot", "watch", "sim", "record", "bench")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -248,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tuimon.sim.__main__ import main as sim_main
 
         return sim_main(args_list[1:])
+    if command == "bench":
+        from tuimon.bench.command import main as bench_main
+
+        return bench_main(args_list[1:])
     parsers = {"snapshot": snapshot_parser, "watch": watch_parser, "record": record_parser}
     parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
