@@ -398,6 +398,28 @@ async def test_health_bar_shows_the_monitors_own_output_rate_when_it_fits() -> N
         assert len(line1) <= 80 and "up 00:12" in line1  # the feed's figures come first
 
 
+async def test_health_bar_repaints_only_its_first_line_when_only_figures_move() -> None:
+    app = sample_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        health = app.main.health
+        regions: list[tuple[Region, ...]] = []
+        original = health.refresh
+
+        def spy(*args, **kwargs):
+            regions.append(args)
+            return original(*args, **kwargs)
+
+        health.refresh = spy  # type: ignore[method-assign]
+        app.clock.advance(1000)  # the clock and uptime move; the key hints do not
+        health.flush(app.clock.monotonic())
+        assert regions == [(Region(0, 0, 120, 1),)]
+        regions.clear()
+        health.note("config saved")  # the second line changes: both lines repaint
+        health.flush(app.clock.monotonic())
+        assert regions == [()]
+
+
 async def test_modal_defers_work_and_catches_up_on_return() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 
 from tuimon.clock import Clock
@@ -79,6 +80,11 @@ class HealthBar(Widget):
         self.output: OutputMeter | None = None
         """Bytes the driver wrote (the monitor's own terminal output); None: not shown."""
         self.output_meter = RateMeter()
+        self._output_text = ""
+        self._output_second = -1
+        self._lines: tuple[str, str] | None = None
+        self._width = 0
+        """Both lines as last painted, and the width they were laid out for."""
         self.parts: dict[str, str] = {}
         """What the bar shows, field by field (tests read it)."""
         self.status_line = ""
@@ -129,7 +135,14 @@ class HealthBar(Widget):
         if not show_status and self._pinned:
             status, show_status = self._pinned, True
         badge = self.badge() if self.badge is not None else ""
-        output_text = fmt_bytes_rate(out_rate) if out_rate is not None else ""
+        if out_rate is None:
+            self._output_text = ""
+        elif wall // 1000 != self._output_second or not self._output_text:
+            # In step with the clock's second: a rate moving on its own phase would repaint
+            # the bar twice a second.
+            self._output_second = wall // 1000
+            self._output_text = fmt_bytes_rate(out_rate)
+        output_text = self._output_text
         key = (
             state,
             tuple(routes),
@@ -168,7 +181,21 @@ class HealthBar(Widget):
             self.status_line = f"⚠ {status}"
         else:
             self.status_line = ""
-        self.refresh()  # fixed size: a repaint, never a layout pass
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Repaint what changed: usually just the first line (the clock and rates); the
+        second (a problem, or the key hints) seldom changes. Never a layout pass."""
+        width = self.size.width
+        line1, _, line2 = self.text(width).partition("\n")
+        before = self._lines
+        self._lines = (line1, line2)
+        if before is not None and before[1] == line2 and self._width == width:
+            if before[0] != line1:
+                self.refresh(Region(0, 0, width, 1))
+            return
+        self._width = width
+        self.refresh()
 
     def text(self, width: int) -> str:
         """Both lines for a width: the long form if it fits, else the compact one."""
