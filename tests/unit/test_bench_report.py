@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tuimon.bench.book import BookResult, Row
+from tuimon.bench.book import BookResult, Row, best_of
 from tuimon.bench.command import FULL, QUICK, parser
 from tuimon.bench.ingest import IngestResult
 from tuimon.bench.machine import Machine, cpu_model
@@ -143,3 +143,17 @@ def test_seconds_must_be_a_sane_duration() -> None:
             parser().parse_args(["--seconds", bad])
         assert exc.value.code == 2
     assert parser().parse_args(["--quick", "--seconds", "3"]).seconds == 3.0
+
+
+def test_book_best_of_keeps_each_rows_fastest_figure_per_column() -> None:
+    top = ([], [])
+    missing = "python-binance DepthCache: not installed (pip install 'tuimon[bench]')"
+
+    def result(apply_us: float, raw_us: float, top_us: float, loads_us: float) -> BookResult:
+        row = Row("tuimon (BookSync, sequence-checked)", apply_us, raw_us, top_us, top)
+        return BookResult(1, 2_000, [row, missing], loads_us, [])
+
+    best = best_of([result(3.0, 14.0, 12.0, 2.6), result(3.4, 11.0, 12.5, 2.4)])
+    (row,) = best.rows
+    assert (row.apply_us, row.raw_us, row.top_us, best.loads_us) == (3.0, 11.0, 12.0, 2.4)
+    assert best.missing == [missing] and best.mismatches == []

@@ -27,6 +27,8 @@ class Plan:
     """Seconds of simulator traffic recorded (the simulator runs at 5x)."""
     ingest_rounds: int
     book_diffs: int
+    book_runs: int
+    """Whole book runs; each row keeps its best figure per column."""
     terminal: tuple[tuple[str, tuple[int, int]], ...]
     """(mode, (columns, rows)) per terminal run; mode ``demo`` or ``ui``."""
     warmup: float
@@ -192,7 +194,7 @@ def render_table(report: BenchReport) -> str:
     if book is not None:
         out.append(
             f"Book apply: {LEVELS} levels a side, {book.diffs:,} diffs of {LEVELS_PER_DIFF} "
-            f"levels (µs per diff)"
+            f"levels, best of {plan.book_runs} (µs per diff)"
         )
         out.append(f"  {'book':<40}{'apply':>8}{'raw bytes':>11}{f'+ top {TOP}':>10}")
         for entry in book.entries:
@@ -272,6 +274,7 @@ def to_json(report: BenchReport) -> dict[str, object]:
         "book": {
             "levels": LEVELS,
             "diffs": book.diffs,
+            "runs": plan.book_runs,
             "rows": [
                 {
                     "name": row.name,
