@@ -71,7 +71,7 @@ def parser() -> argparse.ArgumentParser:
         description="Benchmark tuimon on this machine: ingest rate against a bare websockets "
         "loop, book apply against other libraries (when installed: pip install "
         "'tuimon[bench]'), and the monitor itself on a pseudo-terminal (CPU, bytes/s). "
-        "Prints one table with issue 15's goals.",
+        "Prints one table, with the project's performance goals: target, measured, pass or miss.",
     )
     p.add_argument("--quick", action="store_true", help="about a minute (default: about four)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")

@@ -232,7 +232,7 @@ def render_table(report: BenchReport) -> str:
     if report.terminal_error:
         out.append(f"Terminal: not measured ({report.terminal_error})")
     out.append("")
-    out.append("Goals (issue 15)")
+    out.append("Goals (the project's performance targets)")
     out.append(f"  {'goal':<38}{'target':>12}{'measured':>12}  result")
     for goal in goals(report):
         out.append(
