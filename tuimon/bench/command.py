@@ -1,7 +1,7 @@
 """``tuimon bench``: the ingest, book and terminal benchmarks on this machine, one table.
 
 So that someone about to run the monitor on a small VPS can see what it costs there before
-trusting it. ``--quick`` takes about a minute; the default run about four. Progress goes to
+trusting it. ``--quick`` takes about a minute; the default run about five. Progress goes to
 stderr, the table (or ``--json``) to stdout. A section that cannot run here (no pty, say)
 prints one line saying why and the others still run; the exit status is then 1.
 """
@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import math
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -73,7 +74,7 @@ def parser() -> argparse.ArgumentParser:
         "'tuimon[bench]'), and the monitor itself on a pseudo-terminal (CPU, bytes/s). "
         "Prints one table, with the project's performance goals: target, measured, pass or miss.",
     )
-    p.add_argument("--quick", action="store_true", help="about a minute (default: about four)")
+    p.add_argument("--quick", action="store_true", help="about a minute (default: about five)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument(
         "--seconds",
@@ -147,6 +148,10 @@ def run_bench(plan: Plan) -> BenchReport:
     return report
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "no message"
     return f"{type(exc).__name__}: {text}"[:200]
@@ -158,11 +163,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = SMOKE if args.smoke else QUICK if args.quick else FULL
     if args.seconds is not None:
         plan = replace(plan, window=args.seconds, ingest_seconds=args.seconds)
+    # SIGTERM unwinds like Ctrl-C, so each run's cleanup stops the monitor and simulator it
+    # started (a killed parent would leave them running on their ptys).
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         report = run_bench(plan)
     except KeyboardInterrupt:
         print("tuimon bench: interrupted", file=sys.stderr)  # noqa: T201
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     for error in report.errors:
         print(f"tuimon bench: {error}", file=sys.stderr)  # noqa: T201
     if args.json:
