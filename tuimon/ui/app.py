@@ -234,7 +234,7 @@ class TuimonApp(App[None]):
         self._push_watchlist()
         self._push_view()
         if not self.is_headless:  # a headless run writes nothing to count
-            self.main.health.output = self.output_meter
+            self.main.health.output = getattr(self, "output_meter", None)
         self.frame_timer = self.set_interval(
             1 / max(0.5, self.settings.fps), self.flush_frame, name="frame", pause=not self.live
         )
