@@ -37,6 +37,7 @@ from dataclasses import asdict
 from typing import Any
 
 import orjson
+from account_compare import normalized
 
 from tuimon.feeds.market import MarketFeed
 from tuimon.feeds.proxy import ProxyRules
@@ -85,8 +86,6 @@ def settled(store: Store, symbols: list[str], truth: dict[str, Any] | None) -> b
         return False
     if truth is None:
         return True
-    from private_helpers import normalized  # lazy: the tests' own comparison, only at the end
-
     account = store.account
     return account.live and normalized(account_json(account)) == normalized(truth)
 
