@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 MAX_PORT = 65535
 
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_PORT = re.compile(r"[0-9]{1,5}")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
 
@@ -58,11 +59,10 @@ def is_loopback(host: str) -> bool:
 
 def check_port(text: str) -> int:
     """A TCP port 1-65535, or 0 for "any free port" (the URL printed says which)."""
-    try:
-        port = int(text, 10)
-    except ValueError:
-        raise HostError(f"--port: not a port number: {text!r}") from None
-    if not 0 <= port <= MAX_PORT:
+    if not _PORT.fullmatch(text):  # int() would also take " 80", "8_000" and other digits
+        raise HostError(f"--port: not a port number: {text!r}")
+    port = int(text)
+    if port > MAX_PORT:
         raise HostError(f"--port: must be 0 (any free port) to {MAX_PORT}: {text!r}")
     return port
 
