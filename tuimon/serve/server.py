@@ -103,12 +103,13 @@ class MonitorServer:
             return refused
         if not same_origin(request.headers.get("Origin"), request.host):
             return web.Response(status=403, text="tuimon serve: WebSocket from another origin\n")
-        if self._closing or len(self.sessions) >= MAX_SESSIONS:
+        if self._closing:
+            return web.Response(status=503, text="tuimon serve: stopping\n")
+        if len(self.sessions) >= MAX_SESSIONS:
             return web.Response(status=503, text="tuimon serve: too many sessions\n")
         width = bounded_cells(request.query.get("width"), DEFAULT_SIZE[0])
         height = bounded_cells(request.query.get("height"), DEFAULT_SIZE[1])
         websocket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_MESSAGE)
-        await websocket.prepare(request)
         session = MonitorSession(
             self.request.monitor_argv,
             write_bytes=websocket.send_bytes,
@@ -116,17 +117,22 @@ class MonitorServer:
             close=websocket.close,
             download_manager=self._downloads,
         )
+        # Known to close() before the first await: a stop during the handshake stops it too.
         self.sessions.add(session)
         self._sockets.add(websocket)
         log.info("session started (%s); %d running", request.remote, len(self.sessions))
         try:
+            await websocket.prepare(request)
             await session.start(width, height)
             await self._pump(websocket, session)
-        except OSError as exc:
-            log.warning("cannot start the monitor: %s", exc)
+        except ConnectionAbortedError:
+            pass  # the server is stopping
+        except OSError as exc:  # the browser went during the handshake, or no process
+            log.warning("session failed: %s", exc)
         finally:
             await session.close()
-            await websocket.close()
+            if websocket.prepared:
+                await websocket.close()
             self.sessions.discard(session)
             self._sockets.discard(websocket)
             log.info("session ended; %d running", len(self.sessions))

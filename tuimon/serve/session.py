@@ -57,8 +57,10 @@ class MonitorSession(AppService):
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         # Overrides textual-serve's shell start; the environment (its WebDriver, the size) is
         # textual-serve's own.
+        if self._closed is not None:
+            raise ConnectionAbortedError("the server is stopping")
         env = self._build_environment(width=width, height=height)
-        self._process = self.process = process = await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=PIPE,
             stdout=PIPE,
@@ -66,6 +68,10 @@ class MonitorSession(AppService):
             env=env,
             start_new_session=True,
         )
+        if self._closed is not None:  # close() ran while it started: it had nothing to stop
+            await _terminate(process)
+            raise ConnectionAbortedError("the server is stopping")
+        self._process = self.process = process
         assert process.stdin is not None
         self._stdin = process.stdin
         return process
@@ -82,24 +88,34 @@ class MonitorSession(AppService):
 
     async def _close(self) -> None:
         process = self.process
-        try:
-            await asyncio.wait_for(self._quit(), QUIT_GRACE_S)
-        except (TimeoutError, OSError, RuntimeError) as exc:
-            log.info("monitor did not quit in time (%s); terminating it", type(exc).__name__)
-        if process is None:
+        if process is None:  # never started (or still starting: see _open_app_process)
             return
-        for sig, grace in ((signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, None)):
-            if process.returncode is not None:
-                break
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, sig)  # its own session: the group is the monitor's
-            if grace is None:
-                await process.wait()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(process.wait(), grace)
+        # Not textual-serve's stop(): it waits without a bound, and its reader swallows the
+        # cancellation a timeout would send it.
+        await self.send_meta({"type": "quit"})  # False once the monitor has gone: fine
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), QUIT_GRACE_S)
+        if process.returncode is None:
+            log.info("monitor did not quit within %.0f s; terminating it", QUIT_GRACE_S)
+        await _terminate(process)
+        reader, self._task = self._task, None
+        if reader is not None:  # its output to the end (EOF now that the process is gone)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(reader), TERM_GRACE_S)
+            if not reader.done():
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
 
-    async def _quit(self) -> None:
-        await self.stop()  # textual-serve's: the quit message, then its output to the end
-        if self.process is not None:
-            await self.process.wait()
+
+async def _terminate(process: Process) -> None:
+    """SIGTERM to the process group, SIGKILL after a grace; returns once it is reaped."""
+    for sig, grace in ((signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, None)):
+        if process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)  # its own session: the group is the monitor's
+        if grace is None:
+            await process.wait()
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), grace)
