@@ -71,3 +71,25 @@ async def test_no_process_starts_after_a_stop() -> None:
 )
 def test_terminal_sizes_from_the_browser_are_bounded(value, expected) -> None:
     assert bounded_cells(value, 80) == expected
+
+
+async def test_a_monitor_that_exits_at_once_ends_the_browser_session() -> None:
+    """The page says "Session ended" (its socket closes) instead of staying blank."""
+    from websockets.asyncio.client import connect
+
+    from tuimon.serve.server import MonitorServer, ServeRequest
+
+    argv = (sys.executable, "-c", "import sys; print('no such symbol', file=sys.stderr); exit(2)")
+    server = MonitorServer(ServeRequest(host="127.0.0.1", port=0, monitor_argv=argv))
+    url = await server.start()
+    try:
+        origin = url.rstrip("/")
+        async with connect(origin.replace("http", "ws") + "/ws", origin=origin) as ws:
+            (session,) = server.sessions
+            async with asyncio.timeout(20):
+                async for _ in ws:  # ends when the server closes the socket
+                    pass
+        await asyncio.wait_for(session.close(), 20)  # the handler's own close, shared
+        assert session.process is not None and session.process.returncode == 2
+    finally:
+        await server.close()

@@ -166,10 +166,12 @@ class MonitorServer:
 
     async def start(self) -> str:
         """Listen; returns the URL to open. ``OSError`` if the address cannot be bound."""
-        runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None)
+        runner = web.AppRunner(
+            self.make_app(), handle_signals=False, access_log=None, shutdown_timeout=5.0
+        )
         await runner.setup()
         self._runner = runner
-        site = web.TCPSite(runner, self.request.host, self.request.port, shutdown_timeout=5.0)
+        site = web.TCPSite(runner, self.request.host, self.request.port)
         try:
             await site.start()
         except BaseException:

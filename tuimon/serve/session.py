@@ -76,6 +76,16 @@ class MonitorSession(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """textual-serve's reader, then the browser's socket is closed: a monitor that ended
+        (``q``, or an error before its first frame) ends the page's session too, instead of
+        leaving a blank page connected to nothing."""
+        try:
+            await super().run()
+        finally:
+            with contextlib.suppress(Exception):
+                await self.remote_close()
+
     async def close(self) -> None:
         """Stop the monitor: ``quit``, then SIGTERM, then SIGKILL; returns once it is reaped.
 
