@@ -53,7 +53,7 @@ TERMINAL_HOOK = """
       const rows = [];
       for (let y = 0; y < term.rows; y++) {
         const line = buffer.getLine(buffer.viewportY + y);
-        rows.push(line ? line.translateToString(true) : "");
+        rows.push(line ? line.translateToString(true, 0, term.cols) : "");
       }
       return rows.join("\\n");
     },

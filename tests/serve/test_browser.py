@@ -2,8 +2,8 @@
 
 The page loads, the ticker grid's numbers change live, and ``j`` (typed into the page) moves
 the ladder to the next symbol: its mid price becomes that symbol's, and the chart's header
-names it. Every wait is on the terminal's text (Playwright's ``wait_for_function``), with
-deadlines only for failing.
+names it; a smaller window gets the monitor laid out again at its size. Every wait is on the
+terminal's text (Playwright's ``wait_for_function``), with deadlines only for failing.
 """
 
 from __future__ import annotations
@@ -63,6 +63,19 @@ def test_the_monitor_runs_live_in_a_browser() -> None:
             )
             screen = page.evaluate("() => window.__tuimon.screen()")
             assert "BTCUSDT 1m" not in screen
+
+            # A smaller window: the monitor lays itself out again at the page's new size (its
+            # footer on the new last row), the selection still on ETHUSDT.
+            page.set_viewport_size({"width": 800, "height": 600})
+            page.wait_for_function(
+                """() => {
+                  const t = window.__tuimon, term = t.terminals[0];
+                  const rows = t.screen().split("\\n");
+                  return term.cols < 100 && rows.length === term.rows
+                    && t.screen().includes("ETHUSDT 1m") && t.grid().includes("SOLUSDT")
+                    && rows[term.rows - 1].includes("q quit");  // the footer on the last row
+                }"""
+            )
         finally:
             browser.close()
         code, out, err = served.stop()
