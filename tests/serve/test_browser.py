@@ -2,8 +2,9 @@
 
 The page loads, the ticker grid's numbers change live, and ``j`` (typed into the page) moves
 the ladder to the next symbol: its mid price becomes that symbol's, and the chart's header
-names it; a smaller window gets the monitor laid out again at its size. Every wait is on the
-terminal's text (Playwright's ``wait_for_function``), with deadlines only for failing.
+names it; a smaller window gets the monitor laid out again at its size; ``q`` ends the
+session. Every wait is on the terminal's text (Playwright's ``wait_for_function``), with
+deadlines only for failing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 
 import pytest
 from browser_helpers import TERMINAL_HOOK, chromium_path, launch
-from serve_helpers import serving
+from serve_helpers import alive, serving
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Debian's chromium")
 
@@ -76,7 +77,15 @@ def test_the_monitor_runs_live_in_a_browser() -> None:
                     && rows[term.rows - 1].includes("q quit");  // the footer on the last row
                 }"""
             )
+
+            # q quits the monitor, and the page says its session ended.
+            (monitor,) = served.children()
+            page.keyboard.press("q")
+            page.wait_for_function("() => document.body.classList.contains('-closed')")
+            assert page.locator(".ended").is_visible()
+            assert served.proc.poll() is None  # the server goes on serving other tabs
         finally:
             browser.close()
         code, out, err = served.stop()
         assert code == 0, out + err
+        assert not alive(monitor)
