@@ -80,14 +80,17 @@ TERMINAL_HOOK = """
 
 
 def chromium_path() -> str:
-    """Debian's chromium, or skip (fail under CI=true: CI installs it, see .ci/run)."""
+    """Debian's chromium, or skip (fail under CI=true: CI installs it, see .ci/run).
+
+    ``TUIMON_CHROMIUM`` names another executable."""
     path = os.environ.get("TUIMON_CHROMIUM") or shutil.which("chromium") or ""
+    why = "Debian's chromium is not installed (apt-get install chromium)"
+    if path and not os.access(path, os.X_OK):
+        path, why = "", f"no executable chromium at {path}"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         path, why = "", "the playwright package is not installed (pip install -e '.[test]')"
-    else:
-        why = "Debian's chromium is not installed (apt-get install chromium)"
     if path:
         return path
     if os.environ.get("CI") == "true":

@@ -179,3 +179,16 @@ def test_a_websocket_must_come_from_the_served_page(origin, host, same) -> None:
 
 def _must_not_serve(request: object) -> int:
     raise AssertionError(f"served {request!r}")
+
+
+def test_without_chromium_the_browser_test_skips_but_ci_fails(monkeypatch) -> None:
+    """A developer without chromium is told why; a CI run can never pass without it."""
+    from browser_helpers import chromium_path
+
+    monkeypatch.setenv("TUIMON_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no executable chromium"):
+        chromium_path()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required in CI"):
+        chromium_path()
