@@ -117,7 +117,8 @@ def monitor_parser() -> argparse.ArgumentParser:
         prog="tuimon",
         description="Terminal monitor for Binance live market data.",
         epilog="Other commands: 'tuimon snapshot --help', 'tuimon watch --help', "
-        "'tuimon record --help', 'tuimon serve --help', 'tuimon sim --help'.",
+        "'tuimon record --help', 'tuimon serve --help', 'tuimon sim --help', "
+        "'tuimon bench --help'.",
     )
     parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
     _add_common(parser)
