@@ -66,6 +66,8 @@ def test_wheel_ships_styles_and_runs_outside_the_checkout(tmp_path) -> None:
     (wheel,) = wheels.glob("tuimon-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"tuimon/styles/{name}" for name in STYLE_FILES} <= names
+    # tuimon bench runs from the wheel: its benchmarks and their replay server ship too.
+    assert {"tuimon/bench/command.py", "tuimon/bench/replay_server.py"} <= names
     target = tmp_path / "site"
     subprocess.run(
         [

@@ -20,6 +20,7 @@ from typing import ClassVar, Protocol
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
@@ -237,6 +238,13 @@ class TuimonApp(App[None]):
 
     # ------------------------------------------------------------------ lifetime
 
+    def get_driver_class(self) -> type[Driver]:
+        """The platform's driver, its writes compacted (fewer escape bytes) and counted."""
+        from tuimon.ui.driver import OutputMeter, compacting
+
+        self.output_meter = OutputMeter()
+        return compacting(super().get_driver_class(), self.output_meter)
+
     def get_default_screen(self) -> Screen[None]:
         """The main screen is the base of the stack."""
         return self.main
@@ -248,6 +256,8 @@ class TuimonApp(App[None]):
             return
         self._push_watchlist()
         self._push_view()
+        if not self.is_headless:  # a headless run writes nothing to count
+            self.main.health.output = getattr(self, "output_meter", None)
         self.frame_timer = self.set_interval(
             1 / max(0.5, self.settings.fps), self.flush_frame, name="frame", pause=not self.live
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
@@ -39,6 +40,8 @@ Justify = Literal["left", "right"]
 
 FLASH_SECONDS = 0.6
 """How long a changed price stays highlighted."""
+CELL_CACHE = 4096
+"""Rendered cells kept (20 symbols x 6 columns x cursor/hover states fit many times)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,10 @@ class TickerGrid(DataTable[Text]):
         self._restyle = False
         self._fit = (0, 0)
         """(rows that fit, rows) as the Symbol header last showed them."""
+        self._seen: dict[str, MiniTicker] = {}
+        """The ticker each row's cells were last computed from (unchanged: skipped)."""
+        self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
+        """Rendered cells by their content (see :meth:`_render_cell`)."""
 
     # ------------------------------------------------------------------ setup
 
@@ -150,7 +157,53 @@ class TickerGrid(DataTable[Text]):
         """Colours changed (theme, classes): rewrite every cell at the next frame."""
         super().notify_style_update()
         self._styles = {}
+        self._rendered = {}
         self._restyle = True
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A body cell rendered once per content, not once per table update.
+
+        DataTable keys its cell cache on a table-wide update counter, so one changed price
+        re-renders (through Rich's padding and wrapping) every other cell of the lines the
+        frame repaints: most of the monitor's CPU. Here a cell is re-rendered only when its
+        own Text object (a new one per :meth:`update_cell`), position, width or cursor state
+        changed. Styles changing clear the cache (:meth:`notify_style_update`).
+        """
+        if row_index < 0 or column_index < 0:  # the header: DataTable's own cache
+            return super()._render_cell(
+                row_index, column_index, base_style, width, cursor, hover
+            )
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cell = self._data[row_key][column_key]
+        key = (
+            row_key,
+            column_key,
+            row_index,
+            id(cell),
+            base_style,
+            width,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        cached = self._rendered.get(key)
+        if cached is not None and cached[0] is cell:
+            return cached[1]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if len(self._rendered) >= CELL_CACHE:
+            self._rendered.clear()
+        self._rendered[key] = (cell, lines)  # type: ignore[assignment]
+        return lines
 
     # ------------------------------------------------------------------ partial repaint
 
@@ -198,6 +251,7 @@ class TickerGrid(DataTable[Text]):
                 self._last_close.pop(symbol, None)
                 self._tick_dir.pop(symbol, None)
                 self._flash_until.pop(symbol, None)
+                self._seen.pop(symbol, None)
         present = set(self._symbols)
         for symbol in wanted:
             if symbol not in present:
@@ -254,6 +308,7 @@ class TickerGrid(DataTable[Text]):
         if symbols_changed:
             self._restyle = False
             self._cells.clear()  # tick sizes or colours changed: re-render every cell
+            self._seen.clear()
         self._write_cells(now)
         if self.sort_column is not None and topics.TICKERS in dirty:
             self._resort()
@@ -261,16 +316,25 @@ class TickerGrid(DataTable[Text]):
     # ------------------------------------------------------------------ internals
 
     def _write_cells(self, now: float) -> None:
-        expired = [s for s, until in self._flash_until.items() if until <= now]
+        expired = {s for s, until in self._flash_until.items() if until <= now}
         for symbol in expired:
             del self._flash_until[symbol]
         tickers = self.store.tickers
         changed: list[Coordinate] = []
+        seen = self._seen
         self._quiet = True
         try:
             for symbol in self._symbols:
                 ticker = tickers.get(symbol)
+                if (
+                    ticker is not None
+                    and seen.get(symbol) is ticker
+                    and symbol not in self._flash_until
+                    and symbol not in expired
+                ):
+                    continue  # nothing in this row can have changed
                 if ticker is not None:
+                    seen[symbol] = ticker
                     previous = self._last_close.get(symbol)
                     if previous is not None and ticker.close != previous:
                         self._tick_dir[symbol] = 1 if ticker.close > previous else -1
