@@ -1,4 +1,5 @@
-"""Command line: ``tuimon [SYMBOL...]`` (the monitor), ``tuimon snapshot``, ``tuimon sim``.
+"""Command line: ``tuimon [SYMBOL...]`` (the monitor), ``tuimon snapshot``, ``tuimon sim``,
+``tuimon watch``, ``tuimon record`` and ``tuimon serve`` (the monitor in a browser).
 
 Textual is imported only when the monitor itself starts, so ``snapshot`` and ``--help`` stay
 fast and headless.
@@ -27,7 +28,7 @@ from tuimon.protocol.endpoints import (
 
 log = logging.getLogger("tuimon.cli")
 
-SUBCOMMANDS = ("snapshot", "watch", "sim", "record")
+SUBCOMMANDS = ("snapshot", "watch", "sim", "record", "serve", "bench")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +133,9 @@ def monitor_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuimon",
         description="Terminal monitor for Binance live market data.",
-        epilog="Other commands: 'tuimon snapshot --help', 'tuimon sim --help'.",
+        epilog="Other commands: 'tuimon snapshot --help', 'tuimon watch --help', "
+        "'tuimon record --help', 'tuimon serve --help', 'tuimon sim --help', "
+        "'tuimon bench --help'.",
     )
     parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
     _add_common(parser)
@@ -240,6 +243,72 @@ def record_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve_parser() -> argparse.ArgumentParser:
+    """Parser of ``tuimon serve``: the monitor's own options plus where to listen."""
+    parser = argparse.ArgumentParser(
+        prog="tuimon serve",
+        description="Serve the monitor to a web browser (textual-serve): each browser tab runs "
+        "its own 'tuimon' with these options. Listens on this machine only unless "
+        "--allow-remote; stops on Ctrl-C or SIGTERM.",
+    )
+    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
+    _add_common(parser)
+    parser.add_argument(
+        "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", default="8000", help="TCP port (8000; 0: any free port)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than localhost/127.x/::1: anyone who can reach the port "
+        "sees the monitor and its account (there is no login)",
+    )
+    return parser
+
+
+def _monitor_argv(args: argparse.Namespace) -> tuple[str, ...]:
+    """The command line each browser session runs: this Python, ``-m tuimon``, the options as
+    parsed (``--opt=value``, so no value is read as an option), then ``--`` and the symbols.
+    An argument vector, never a shell string."""
+    argv = [sys.executable, "-m", "tuimon", f"--market={args.market}"]
+    argv += [f"--interval={args.interval}", f"--fps={args.fps!r}"]
+    if args.demo:
+        argv += ["--demo", f"--seed={args.seed}"]
+    if args.testnet:
+        argv.append("--testnet")
+    for attr, flag in _OVERRIDE_FLAGS[:3]:  # the URLs
+        if getattr(args, attr):
+            argv.append(f"{flag}={getattr(args, attr)}")
+    if args.verbose:
+        argv.append("--verbose")
+    return (*argv, "--", *args.symbols)
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``tuimon serve``: what a monitor would refuse is refused here, before listening."""
+    from tuimon.headless import UsageError, check_interval
+    from tuimon.serve.hosts import HostError, check_host, check_port, is_loopback, remote_warning
+
+    try:
+        host = check_host(args.host)
+        port = check_port(args.port)
+        check_interval(parse_market(args.market), args.interval)
+    except (HostError, UsageError, EndpointError) as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
+    if not is_loopback(host):
+        if not args.allow_remote:
+            parser.exit(
+                2,
+                f"{parser.prog}: --host {host} is reachable from other machines and the page "
+                "shows the account; add --allow-remote to serve it there\n",
+            )
+        print(f"{parser.prog}: {remote_warning(host, port)}", file=sys.stderr, flush=True)
+    from tuimon.serve import ServeRequest, run_serve
+
+    return run_serve(ServeRequest(host=host, port=port, monitor_argv=_monitor_argv(args)))
+
+
 def _config_or_exit(parser: argparse.ArgumentParser) -> Config:
     """The config for a command that needs it: a broken file is refused (exit 2, one line);
     unknown keys are printed as warnings and the command goes on."""
@@ -271,7 +340,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tuimon.sim.__main__ import main as sim_main
 
         return sim_main(args_list[1:])
-    parsers = {"snapshot": snapshot_parser, "watch": watch_parser, "record": record_parser}
+    if command == "bench":
+        from tuimon.bench.command import main as bench_main
+
+        return bench_main(args_list[1:])
+    parsers = {
+        "snapshot": snapshot_parser,
+        "watch": watch_parser,
+        "record": record_parser,
+        "serve": serve_parser,
+    }
     parser = parsers.get(command or "", monitor_parser)()
     args = parser.parse_args(args_list[1:] if command else args_list)
     _setup_logging(args.verbose)
@@ -290,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         proxies = run_proxies(endpoints, private=private, demo=args.demo)
     except ProxyConfigError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
+    if command == "serve":
+        return _serve(parser, args)
     if command == "snapshot":
         from tuimon.headless import SnapshotRequest, run
 

@@ -1,6 +1,7 @@
 """Market-worker ingest rate vs a bare websockets+orjson loop on the same feed (a benchmark).
 
 Run: .venv/bin/python tests/bench/bench_ingest.py [--symbols 20] [--seconds 20]
+(the code is tuimon/bench/ingest.py, which ``tuimon bench`` runs too)
 
 1. Record: the real MarketFeed watches N symbols (miniTicker, depth@100ms, kline_1m) on the
    simulator, running 5x faster than real time, and every raw frame it receives is recorded,
@@ -19,175 +20,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-import orjson
-import websockets
-
-from tuimon.feeds import wire
-from tuimon.feeds.connection import ConnectionConfig
-from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
-from tuimon.feeds.rest import RestClient
-from tuimon.protocol.endpoints import Market, resolve_endpoints
-from tuimon.protocol.models import DepthSnapshot
-from tuimon.sim import SimServer
-from tuimon.store import Store
-
-HERE = Path(__file__).resolve().parent
-
-
-async def record(symbols: int, seconds: float) -> tuple[list[bytes], dict[str, DepthSnapshot]]:
-    async with SimServer(market="spot", seed=5, port=0, depth_interval_ms=20) as sim:
-        names = sim.symbols[:symbols]
-        endpoints = resolve_endpoints(
-            Market.SPOT, stream_url=sim.stream_url, rest_url=sim.rest_url, env={}
-        )
-        store = Store("spot")
-        feed = MarketFeed(store, endpoints, rest=RestClient(endpoints))
-        await feed.load_symbols()
-        every = frozenset(names)
-        feed.set_watch(Watch(every, every, every, "1m"))
-        synced = lambda s: all(s.books[n].synced for n in names)  # noqa: E731
-        assert await store.wait_until(synced, 30), "books did not sync"
-        frames: list[bytes] = []
-        starts: dict[str, DepthSnapshot] = {}
-        for name in names:
-            sync = store.books[name]
-            starts[name] = DepthSnapshot(
-                sync.last_update_id, tuple(sync.book.bids()), tuple(sync.book.asks())
-            )
-        original = feed.ingest
-
-        def tap(route: str, raw: bytes) -> object:
-            frames.append(raw)
-            return original(route, raw)
-
-        for connection in feed._connections.values():
-            connection._deliver = functools.partial(tap, connection.name)
-            connection.request_rotation()  # the replacement socket delivers through the tap
-        # Books restart after the rotation: take the starting state once they are synced again.
-        await asyncio.sleep(0)
-        assert await store.wait_until(lambda s: len(frames) > 0 and synced(s), 30)
-        frames.clear()
-        for name in names:
-            sync = store.books[name]
-            starts[name] = DepthSnapshot(
-                sync.last_update_id, tuple(sync.book.bids()), tuple(sync.book.asks())
-            )
-        deadline = time.monotonic() + seconds
-        await store.wait_until(lambda s: time.monotonic() > deadline, seconds + 5)
-        await feed.close()
-        return frames, starts
-
-
-def start_replay(frames: list[bytes]) -> tuple[subprocess.Popen[bytes], int, Path]:
-    tmp = Path(tempfile.mkstemp(suffix=".frames")[1])
-    tmp.write_bytes(b"\n".join(frames) + b"\n")
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "replay_server.py"), str(tmp)], stdout=subprocess.PIPE
-    )
-    assert proc.stdout is not None
-    port = int(proc.stdout.readline())
-    return proc, port, tmp
-
-
-async def bare(port: int, loads: Callable[[bytes], object] = orjson.loads) -> tuple[int, float]:
-    count = 0
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/stream",
-        compression=None,
-        max_size=None,
-        max_queue=256,
-        ping_interval=None,
-    ) as ws:
-        start = time.perf_counter()
-        try:
-            while True:
-                loads(await ws.recv(decode=False))
-                count += 1
-        except websockets.ConnectionClosed:
-            pass
-        return count, time.perf_counter() - start
-
-
-async def wire_only(port: int, expected: int) -> tuple[int, float]:
-    """tuimon's transport with a no-op handler: where the time goes, transport vs ingest."""
-    count = 0
-    times: list[float] = []
-    done = asyncio.get_running_loop().create_future()
-
-    def on_message(raw: bytes) -> None:
-        nonlocal count
-        if not count:
-            times.append(time.perf_counter())
-        count += 1
-        if count == expected:
-            done.set_result(time.perf_counter())
-
-    conn = await wire.connect(f"ws://127.0.0.1:{port}/stream", on_message)
-    end = await asyncio.wait_for(done, 120)
-    await conn.close()
-    return count, end - times[0]
-
-
-async def tuimon_path(
-    port: int, expected: int, names: list[str], starts: dict[str, DepthSnapshot]
-) -> tuple[int, float]:
-    endpoints = resolve_endpoints(
-        Market.SPOT, stream_url=f"ws://127.0.0.1:{port}", rest_url="http://127.0.0.1:9", env={}
-    )
-    store = Store("spot")
-    config = FeedConfig(connection=ConnectionConfig(give_up_after=1))
-    feed = MarketFeed(store, endpoints, rest=RestClient(endpoints), config=config)
-    every = frozenset(names)
-    for name in names:
-        store.series(name, "1m")  # klines present: no REST seeding during the run
-    reset_books = feed._on_open
-
-    def preload(connection: object, reopened: bool) -> None:
-        # The worker drops books on connect; put the recorded starting state back before the
-        # first frame is read, so the replayed diffs chain instead of waiting for REST.
-        reset_books(connection, reopened)  # type: ignore[arg-type]
-        for name in names:
-            store.book(name).on_snapshot(starts[name])
-
-    feed._on_open = preload  # type: ignore[method-assign]
-    first: list[float] = []
-    original = store.note_message
-    finished = asyncio.get_running_loop().create_future()
-    seen = 0
-
-    def timed(route: str, event_time: int | None) -> float:
-        # Counting here instead of Store.wait_until keeps a predicate off the measured path.
-        nonlocal seen
-        if not first:
-            first.append(time.perf_counter())
-        received = original(route, event_time)  # the receive time apply_depth reuses
-        seen += 1
-        if seen == expected:
-            finished.set_result(time.perf_counter())
-        return received
-
-    store.note_message = timed  # type: ignore[method-assign]
-    feed.set_watch(Watch(every, every, every, "1m"))
-    try:
-        elapsed = await asyncio.wait_for(finished, 120) - first[0]
-        done = True
-    except TimeoutError:
-        elapsed, done = 0.0, False
-    applied = sum(store.books[n].stats.applied for n in names)
-    gaps = sum(store.books[n].stats.gaps for n in names)
-    await feed.close()
-    assert done, f"ingested {store.health.messages} of {expected}"
-    assert gaps == 0, "replayed diffs must chain: the benchmark would measure resyncs"
-    print(f"  (tuimon applied {applied} diffs, {gaps} gaps)")
-    return store.health.messages, elapsed
+from tuimon.bench import book as bench_book
+from tuimon.bench.ingest import (  # noqa: F401 - the names this script always offered
+    IngestResult,
+    bare,
+    record,
+    report_lines,
+    run,
+    start_replay,
+    tuimon_path,
+    wire_only,
+)
 
 
 async def main() -> None:
@@ -195,50 +39,13 @@ async def main() -> None:
     parser.add_argument("--symbols", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    print(f"recording {args.symbols} symbols for {args.seconds:.0f} s (sim at 5x speed)...")
-    frames, starts = await record(args.symbols, args.seconds)
-    kinds: dict[str, int] = {}
-    for raw in frames:
-        stream = orjson.loads(raw).get("stream", "?")
-        kind = stream.split("@", 1)[1] if "@" in stream else stream
-        kinds[kind] = kinds.get(kind, 0) + 1
-    average = sum(map(len, frames)) / len(frames)
-    print(f"recorded {len(frames)} frames, {average:.0f} B average: {kinds}")
-    proc, port, tmp = start_replay(frames)
-    try:
-        results = []
-        for label in ("bare", "tuimon", "wire", "recv") * 3:
-            if label == "bare":
-                count, elapsed = await bare(port)
-            elif label == "recv":
-                count, elapsed = await bare(port, loads=len)
-            elif label == "wire":
-                count, elapsed = await wire_only(port, len(frames))
-            else:
-                count, elapsed = await tuimon_path(port, len(frames), list(starts), starts)
-            results.append((label, count, elapsed))
-    finally:
-        proc.kill()
-        tmp.unlink()
-    best = {}
-    for label, count, elapsed in results:
-        rate = count / elapsed
-        best[label] = max(best.get(label, 0.0), rate)
+    result = await run(args.symbols, args.seconds, echo=print)
     print()
-    print(f"{'path':<34}{'msgs/s':>12}{'µs/msg':>10}")
-    for label, text in (
-        ("bare", "bare websockets + orjson.loads"),
-        ("tuimon", "tuimon worker -> Store"),
-        ("wire", "  of which: transport alone"),
-        ("recv", "bare websockets recv() alone"),
-    ):
-        print(f"{text:<34}{best[label]:>12,.0f}{1e6 / best[label]:>10.2f}")
-    print(f"{'ratio tuimon / bare':<34}{best['tuimon'] / best['bare']:>12.2f}   (target >= 0.70)")
+    for line in report_lines(result):
+        print(line)
     print()
-    sys.path.insert(0, str(HERE))
-    import bench_book
-
-    bench_book.main()
+    for line in bench_book.report_lines(bench_book.run()):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -378,8 +378,10 @@ async def soak(args: argparse.Namespace) -> int:
             args.settle + 30,
         )
         settle_s = time.monotonic() - t_settle
-        # Both sides once more, settled: every book live, nothing buffered, account idle.
-        settled_rss = {"client_mb": rss_mb(child.proc.pid), "sim_mb": rss_mb()}
+        # Both sides once more, settled: every book live, nothing buffered, account idle. The
+        # client read its own RSS before it built the dump (whole books as JSON, ~10 MB of the
+        # benchmark's own making that Python would keep as a peak).
+        settled_rss = {"client_mb": dump["settled_rss_mb"], "sim_mb": rss_mb()}
         books = book_differences(sim, dump["books"])
         account = account_differences(sim, dump["account"])
         code = report(args, sim, plan, rows, settled_rss, dump, settle_s, books, account, child,
@@ -447,9 +449,11 @@ def report(args: argparse.Namespace, sim: Any, plan: Any, rows: list[Row],
         goal_met &= ok
         print(f"  {name:9}: {base:.1f} MB at warm-up, {end:+.1f} MB at the end (settled), "
               f"peak {peak:+.1f} MB  [{'ok' if ok else 'GOAL MISSED'}]")
+    from tuimon.protocol.book import MAX_BUFFER
+
     peak_buffered = max(r.buffered_peak for r in rows)
     print(f"  most diffs buffered by books waiting for a snapshot: {peak_buffered:,} "
-          "(each ~1.9 KB parsed; BookSync keeps up to 5000 per book)")
+          f"(each ~1.9 KB parsed; BookSync keeps up to {MAX_BUFFER:,} per book)")
     print(f"faults: {plan.total} injected ({'asked':>5} / applied / never took effect)")
     for label, injected in plan.injected.items():
         if injected.asked:

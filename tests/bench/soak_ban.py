@@ -6,12 +6,13 @@ Not collected by pytest. Run::
     .venv/bin/python tests/bench/soak_ban.py --market usdm --ban 80
 
 The soak (``soak.py``) showed the client's RSS climbing whenever its books waited long for a
-snapshot (the REST weight window, a ban): a book that waits keeps every diff (BookSync buffers
-up to ``max_buffer`` = 5000 per book, ~1.9 KB each once parsed). This probe isolates that: the
-same child client as the soak, the simulator in this process at depth_interval_ms=10 (100 diffs/s
-per book, 10x the exchange's @100ms), a gap on every book and a 418 ban of ``--ban`` seconds.
-It prints the client's RSS and buffered diffs every 10 s, and the RSS after the books resync.
-At the exchange's speed the same cap is reached after ~500 s of ban (a 418 lasts 2 min to 3 days).
+snapshot (the REST weight window, a ban): a book that waits keeps its diffs (BookSync buffers
+up to ``max_buffer`` per book, ~1.9 KB each once parsed; 5000 then, 250 now). This probe
+isolates that: the same child client as the soak, the simulator in this process at
+depth_interval_ms=10 (100 diffs/s per book, 10x the exchange's @100ms), a gap on every book
+and a 418 ban of ``--ban`` seconds. It prints the client's RSS and buffered diffs every 10 s,
+and the RSS after the books resync. At the exchange's speed the cap (250) is reached after
+25 s of ban (a 418 lasts 2 min to 3 days).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Protocol with the parent, one JSON object per line:
   ``{"type": "dump", ...}`` in answer to ``settle``; ``{"type": "heap", ...}`` to ``heap``.
 - stdin: ``{"cmd": "settle", "account": TRUTH|null, "within": S}``: wait (event-driven, at most
   S seconds) until every book is synced and live and the account is live and equal to TRUTH,
-  then dump the books (with their last update ids) and the account. ``{"cmd": "heap"}``: a
+  then dump the books (with their last update ids) and the account, with the RSS read just
+  before the dump was built. ``{"cmd": "heap"}``: a
   tracemalloc snapshot diff (needs ``--trace``). ``{"cmd": "stop"}``: leave.
 
 The Store's ``wait_until`` re-checks its predicate on every store change; the settle waits use it
@@ -36,6 +37,7 @@ from dataclasses import asdict
 from typing import Any
 
 import orjson
+from account_compare import normalized
 
 from tuimon.feeds.market import MarketFeed
 from tuimon.feeds.proxy import ProxyRules
@@ -84,8 +86,6 @@ def settled(store: Store, symbols: list[str], truth: dict[str, Any] | None) -> b
         return False
     if truth is None:
         return True
-    from private_helpers import normalized  # lazy: the tests' own comparison, only at the end
-
     account = store.account
     return account.live and normalized(account_json(account)) == normalized(truth)
 
@@ -162,7 +162,10 @@ async def client(args: argparse.Namespace) -> int:
                     ok = await store.wait_until(
                         lambda s, truth=truth: settled(s, symbols, truth), command["within"]
                     )
-                    emit(_dump(store, feed, symbols, user, ok))
+                    # Settled RSS before the dump: the dump (20 whole books as JSON) is the
+                    # benchmark's own allocation, not the client's, and Python keeps its peak.
+                    rss = rss_mb()
+                    emit({**_dump(store, feed, symbols, user, ok), "settled_rss_mb": rss})
         finally:
             reporting.cancel()
             for task in failures:
@@ -182,6 +185,15 @@ async def _report(
                 emit({"type": "failed", "worker": "market" if i == 0 else "user",
                       "error": str(task.result())})
         await asyncio.sleep(every)
+
+
+def rss_mb() -> float:
+    """This process's VmRSS in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise LookupError("no VmRSS")
 
 
 def _dump(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
 from typing import Any
+
+from account_compare import normalized  # noqa: F401  (re-exported: the tests import it here)
 
 from tuimon.feeds.backoff import Backoff
 from tuimon.feeds.credentials import Credentials
@@ -73,26 +74,6 @@ async def running_user(
     finally:
         await feed.close()
         await sim.stop()
-
-
-def normalized(view: dict[str, Any]) -> dict[str, Any]:
-    """Compare by value: "0.50000000" and "0.5" are the same amount."""
-    return {
-        "balances": {
-            asset: {k: Decimal(v) for k, v in amounts.items()}
-            for asset, amounts in view["balances"].items()
-        },
-        "open_orders": sorted(
-            (o["symbol"], o["order_id"], o["client_order_id"], o["side"], o["type"],
-             Decimal(o["price"]), Decimal(o["orig_qty"]), Decimal(o["executed_qty"]), o["status"])
-            for o in view["open_orders"]
-        ),
-        "positions": sorted(
-            (p["symbol"], p["position_side"], Decimal(p["amount"]), Decimal(p["entry_price"]),
-             Decimal(p["unrealized_pnl"]))
-            for p in view["positions"]
-        ),
-    }
 
 
 def matches_truth(sim: SimServer) -> Callable[[AccountStore], bool]:

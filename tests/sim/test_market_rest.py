@@ -278,3 +278,24 @@ async def test_force_order_streams_follow_the_market_route(http):
             with pytest.raises(TimeoutError):
                 await recv_until(silent, lambda m: True, wait=0.3)
 
+
+
+@pytest.mark.parametrize("market", ["spot", "usdm"])
+async def test_rest_agg_trades_and_the_stream_continue_one_another(http, market):
+    """A tape seeded from REST then fed by @aggTrade sees no gap in ``a`` (a gap means a
+    reconnect); the stream may repeat the newest REST ids (futures batch every 100 ms)."""
+    async with running(market, symbols=["BTCUSDT"]) as sim:
+        route = "/market" if market == "usdm" else ""
+        url = f"{sim.stream_url}{route}/ws/btcusdt@aggTrade"
+        async with ws_connect(url) as ws:
+            await recv_until(ws, lambda m: m.get("e") == "aggTrade")  # trades exist now
+            _, rows, _ = await get_json(http, f"{sim.rest_url}{sim.cfg.rest_prefix}/aggTrades",
+                                        symbol="BTCUSDT", limit=20)
+            last = rows[-1]["a"]
+            assert [r["a"] for r in rows] == list(range(rows[0]["a"], last + 1))
+            frames = []
+            while len(frames) < 10:
+                frames.append(await recv_until(ws, lambda m: m.get("e") == "aggTrade"))
+        ids = [f["a"] for f in frames if f["a"] > last]
+        assert ids and ids[0] == last + 1
+        assert ids == list(range(last + 1, last + 1 + len(ids)))

@@ -32,6 +32,8 @@ CORE_MODULES = [
     "tuimon.store.account",
     "tuimon.headless",
     "tuimon.cli",
+    "tuimon.serve",  # the server: only each session's monitor process imports Textual
+    "tuimon.serve.server",
 ]
 
 

@@ -60,6 +60,7 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
     )
     assert "funding" in (tmp_path / "futures-usdm.svg").read_text()
     assert "No&#160;API&#160;keys" in (tmp_path / "account-no-keys.svg").read_text()
+    assert "Screener" in (tmp_path / "screener.svg").read_text()
 
 
 @pytest.mark.skipif(os.environ.get("TUIMON_WHEEL_TEST") != "1", reason="set TUIMON_WHEEL_TEST=1")
@@ -73,6 +74,8 @@ def test_wheel_ships_styles_and_runs_outside_the_checkout(tmp_path) -> None:
     (wheel,) = wheels.glob("tuimon-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"tuimon/styles/{name}" for name in STYLE_FILES} <= names
+    # tuimon bench runs from the wheel: its benchmarks and their replay server ship too.
+    assert {"tuimon/bench/command.py", "tuimon/bench/replay_server.py"} <= names
     target = tmp_path / "site"
     subprocess.run(
         [

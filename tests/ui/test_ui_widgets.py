@@ -6,10 +6,12 @@ from dataclasses import replace
 from decimal import Decimal
 
 from textual.geometry import Region
+from textual.widgets import DataTable
 from ui_helpers import sample_app, settle
 
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
+from tuimon.ui.driver import OutputMeter
 from tuimon.ui.sample import ROUTE, make_stale
 from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
@@ -272,6 +274,37 @@ async def test_grid_writes_only_changed_cells_and_flashes() -> None:
         assert grid._flash_until == {}
 
 
+async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        rendered: list[tuple[int, int]] = []
+        original = DataTable._render_cell
+
+        def spy(self, row_index, column_index, *args, **kwargs):
+            rendered.append((row_index, column_index))
+            return original(self, row_index, column_index, *args, **kwargs)
+
+        DataTable._render_cell = spy  # type: ignore[method-assign]
+        try:
+            old = app.store.tickers["ETHUSDT"]
+            app.clock.advance(100)
+            app.store.apply_mini_ticker(
+                replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("1.5"))
+            )
+            app.flush_frame()
+            await pilot.pause()
+        finally:
+            DataTable._render_cell = original  # type: ignore[method-assign]
+        row = grid.get_row_index("ETHUSDT")
+        body = sorted(cell for cell in rendered if cell[0] >= 0)
+        last, change = (grid.get_column_index(key) for key in ("last", "change"))
+        # DataTable alone re-renders every cell of the line (its cache key is table-wide).
+        assert body == sorted([(row, last), (row, change)])
+        assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
+
+
 async def test_grid_prices_use_tick_size() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -346,6 +379,45 @@ async def test_health_bar_text_fits_and_reads_without_colour() -> None:
         app.flush_frame()
         line1, line2 = health.text(80).split("\n")
         assert "✕spot" in line1 and line2.startswith(" DISCONNECTED")
+
+
+async def test_health_bar_shows_the_monitors_own_output_rate_when_it_fits() -> None:
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        health = app.main.health
+        assert "out " not in health.text(160)  # headless: nothing written, nothing shown
+        health.output = OutputMeter()
+        health.flush(app.clock.monotonic())
+        app.clock.advance(1000)
+        health.output.bytes += 12_345
+        health.flush(app.clock.monotonic())
+        assert health.parts["output"] == "12.3KB/s"
+        assert health.text(160).split("\n")[0].endswith("│ out 12.3KB/s")
+        line1 = health.text(80).split("\n")[0]
+        assert len(line1) <= 80 and "up 00:12" in line1  # the feed's figures come first
+
+
+async def test_health_bar_repaints_only_its_first_line_when_only_figures_move() -> None:
+    app = sample_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        health = app.main.health
+        regions: list[tuple[Region, ...]] = []
+        original = health.refresh
+
+        def spy(*args, **kwargs):
+            regions.append(args)
+            return original(*args, **kwargs)
+
+        health.refresh = spy  # type: ignore[method-assign]
+        app.clock.advance(1000)  # the clock and uptime move; the key hints do not
+        health.flush(app.clock.monotonic())
+        assert regions == [(Region(0, 0, 120, 1),)]
+        regions.clear()
+        health.note("config saved")  # the second line changes: both lines repaint
+        health.flush(app.clock.monotonic())
+        assert regions == [()]
 
 
 async def test_modal_defers_work_and_catches_up_on_return() -> None:

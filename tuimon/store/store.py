@@ -111,6 +111,15 @@ class Store:
         for topic in (*gone, topics.TICKERS, topics.SYMBOLS, topics.HEALTH, topics.MARKS):
             self.mark(topic)
 
+    def switch_market(self, market: str, *, futures: bool) -> None:
+        """Become the Store of another market: every market and account state is dropped
+        (a new AccountStore: orders, balances and positions belong to one market)."""
+        self.market = market
+        self.futures = futures
+        self.reset()
+        self.account = AccountStore(market, mark=self.mark, clock=self.clock)
+        self.mark(topics.ACCOUNT)
+
     # ------------------------------------------------------------------ symbols
 
     def set_symbols(self, table: dict[str, SymbolInfo]) -> None:

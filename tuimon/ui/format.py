@@ -136,6 +136,13 @@ def fmt_rate(per_second: float) -> str:
     return f"{per_second:.0f}"
 
 
+def fmt_bytes_rate(per_second: float) -> str:
+    """Terminal output rate, short: ``850B/s``, ``12.3KB/s`` (KB = 1000 bytes)."""
+    if per_second >= 1000:
+        return f"{per_second / 1000:.1f}KB/s"
+    return f"{per_second:.0f}B/s"
+
+
 def fmt_latency(ms: int | None) -> str:
     """Event-time latency, ``—`` when unknown."""
     if ms is None:

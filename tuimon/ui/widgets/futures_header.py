@@ -75,6 +75,9 @@ class FuturesHeader(Static):
     def flush(self, dirty: set[str]) -> None:
         """Recompute the line; repaint only when it changed (the countdown: once a second)."""
         store = self.store
+        if self.display != store.futures:
+            self.display = store.futures  # the market was switched (m)
+            self.text = ""
         if not store.futures or self.symbol is None:
             return
         info = store.symbols.get(self.symbol)

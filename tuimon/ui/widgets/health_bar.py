@@ -16,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 
 from tuimon.clock import Clock
 from tuimon.store import Store
 from tuimon.store.state import RouteHealth
-from tuimon.ui.format import fmt_clock, fmt_latency, fmt_rate, fmt_uptime
+from tuimon.ui.driver import OutputMeter
+from tuimon.ui.format import fmt_bytes_rate, fmt_clock, fmt_latency, fmt_rate, fmt_uptime
 
 STALE_AFTER = 5.0
 """Seconds without a frame on a connected route before it counts as stale."""
@@ -75,6 +77,14 @@ class HealthBar(Widget):
         self.state = "connecting"
         """``ok``, ``connecting``, ``stale`` or ``disconnected``: also the CSS class."""
         self.meter = RateMeter()
+        self.output: OutputMeter | None = None
+        """Bytes the driver wrote (the monitor's own terminal output); None: not shown."""
+        self.output_meter = RateMeter()
+        self._output_text = ""
+        self._output_second = -1
+        self._lines: tuple[str, str] | None = None
+        self._width = 0
+        """Both lines as last painted, and the width they were laid out for."""
         self.parts: dict[str, str] = {}
         """What the bar shows, field by field (tests read it)."""
         self.status_line = ""
@@ -103,6 +113,8 @@ class HealthBar(Widget):
         health = store.health
         wall = self.clock.wall_ms()
         rate = self.meter.sample(now, health.messages)
+        output = self.output
+        out_rate = self.output_meter.sample(now, output.bytes) if output is not None else None
         routes = [(name, route_state(r, now)) for name, r in sorted(health.routes.items())]
         states = {s for _, s in routes}
         stalled = tuple(symbol for symbol in sorted(store.books) if store.book_stalled(symbol))
@@ -123,7 +135,23 @@ class HealthBar(Widget):
         if not show_status and self._pinned:
             status, show_status = self._pinned, True
         badge = self.badge() if self.badge is not None else ""
-        key = (state, tuple(routes), stalled, wall // 1000, show_status and status, badge)
+        if out_rate is None:
+            self._output_text = ""
+        elif wall // 1000 != self._output_second or not self._output_text:
+            # In step with the clock's second: a rate moving on its own phase would repaint
+            # the bar twice a second.
+            self._output_second = wall // 1000
+            self._output_text = fmt_bytes_rate(out_rate)
+        output_text = self._output_text
+        key = (
+            state,
+            tuple(routes),
+            stalled,
+            wall // 1000,
+            show_status and status,
+            badge,
+            output_text,  # moves once a second at most, like the clock
+        )
         if key == self._key and not force:
             return
         self._key = key
@@ -143,6 +171,7 @@ class HealthBar(Widget):
             "bad": str(health.bad_frames),
             "uptime": fmt_uptime(now - health.started_mono),
             "clock": fmt_clock(wall),
+            "output": output_text,
         }
         label = {"disconnected": "DISCONNECTED", "stale": "STALE", "connecting": "CONNECTING"}
         if state in label:
@@ -152,7 +181,21 @@ class HealthBar(Widget):
             self.status_line = f"⚠ {status}"
         else:
             self.status_line = ""
-        self.refresh()  # fixed size: a repaint, never a layout pass
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Repaint what changed: usually just the first line (the clock and rates); the
+        second (a problem, or the key hints) seldom changes. Never a layout pass."""
+        width = self.size.width
+        line1, _, line2 = self.text(width).partition("\n")
+        before = self._lines
+        self._lines = (line1, line2)
+        if before is not None and before[1] == line2 and self._width == width:
+            if before[0] != line1:
+                self.refresh(Region(0, 0, width, 1))
+            return
+        self._width = width
+        self.refresh()
 
     def text(self, width: int) -> str:
         """Both lines for a width: the long form if it fits, else the compact one."""
@@ -164,12 +207,17 @@ class HealthBar(Widget):
             f"reconnects {p['reconnects']} │ resyncs {p['resyncs']} │ "
             f"bad frames {p['bad']} │ up {p['uptime']} │ {p['clock']}"
         )
+        # The monitor's own output rate only when it fits: the rest says more about the feed.
+        if p["output"] and len(line1) + 7 + len(p["output"]) <= width:
+            line1 += f" │ out {p['output']}"
         if len(line1) > width:
             line1 = (
                 f" {p['market']} {p['routes']} {p['rate']}/s lat {p['latency']} "
                 f"rc {p['reconnects']} rs {p['resyncs']} bad {p['bad']} "
                 f"up {p['uptime']} {p['clock']}"
             )
+            if p["output"] and len(line1) + 5 + len(p["output"]) <= width:
+                line1 += f" out {p['output']}"
         if p["badge"]:
             line1 = f" {p['badge']} │{line1}"
         line2 = f" {self.status_line}" if self.status_line else ""

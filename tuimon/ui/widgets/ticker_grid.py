@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
@@ -24,7 +25,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from tuimon.clock import Clock
-from tuimon.protocol.models import MiniTicker
+from tuimon.protocol.models import MarkPrice, MiniTicker
 from tuimon.store import Store, topics
 from tuimon.ui.format import (
     DASH,
@@ -39,6 +40,8 @@ Justify = Literal["left", "right"]
 
 FLASH_SECONDS = 0.6
 """How long a changed price stays highlighted."""
+CELL_CACHE = 4096
+"""Rendered cells kept (20 symbols x 6 columns x cursor/hover states fit many times)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,12 @@ class TickerGrid(DataTable[Text]):
         """(rows that fit, rows) as the Symbol header last showed them."""
         self._columns: tuple[GridColumn, ...] = COLUMNS
         """The columns shown: :data:`COLUMNS`, plus the mark price on futures when it fits."""
+        self._seen: dict[str, MiniTicker] = {}
+        """The ticker each row's cells were last computed from (unchanged: skipped)."""
+        self._seen_marks: dict[str, MarkPrice | None] = {}
+        """Likewise the mark price, while the mark column is shown."""
+        self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
+        """Rendered cells by their content (see :meth:`_render_cell`)."""
 
     # ------------------------------------------------------------------ setup
 
@@ -185,7 +194,53 @@ class TickerGrid(DataTable[Text]):
         """Colours changed (theme, classes): rewrite every cell at the next frame."""
         super().notify_style_update()
         self._styles = {}
+        self._rendered = {}
         self._restyle = True
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A body cell rendered once per content, not once per table update.
+
+        DataTable keys its cell cache on a table-wide update counter, so one changed price
+        re-renders (through Rich's padding and wrapping) every other cell of the lines the
+        frame repaints: most of the monitor's CPU. Here a cell is re-rendered only when its
+        own Text object (a new one per :meth:`update_cell`), position, width or cursor state
+        changed. Styles changing clear the cache (:meth:`notify_style_update`).
+        """
+        if row_index < 0 or column_index < 0:  # the header: DataTable's own cache
+            return super()._render_cell(
+                row_index, column_index, base_style, width, cursor, hover
+            )
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cell = self._data[row_key][column_key]
+        key = (
+            row_key,
+            column_key,
+            row_index,
+            id(cell),
+            base_style,
+            width,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        cached = self._rendered.get(key)
+        if cached is not None and cached[0] is cell:
+            return cached[1]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if len(self._rendered) >= CELL_CACHE:
+            self._rendered.clear()
+        self._rendered[key] = (cell, lines)  # type: ignore[assignment]
+        return lines
 
     # ------------------------------------------------------------------ partial repaint
 
@@ -233,6 +288,8 @@ class TickerGrid(DataTable[Text]):
                 self._last_close.pop(symbol, None)
                 self._tick_dir.pop(symbol, None)
                 self._flash_until.pop(symbol, None)
+                self._seen.pop(symbol, None)
+                self._seen_marks.pop(symbol, None)
         present = set(self._symbols)
         for symbol in wanted:
             if symbol not in present:
@@ -289,9 +346,13 @@ class TickerGrid(DataTable[Text]):
             not marks
         ):
             return
+        if topics.SYMBOLS in dirty:
+            self._fit_mark_column()  # a market switch (m) may bring futures and their marks
         if symbols_changed:
             self._restyle = False
             self._cells.clear()  # tick sizes or colours changed: re-render every cell
+            self._seen.clear()
+            self._seen_marks.clear()
         self._write_cells(now)
         if self.sort_column is not None and (topics.TICKERS in dirty or marks):
             self._resort()
@@ -299,16 +360,31 @@ class TickerGrid(DataTable[Text]):
     # ------------------------------------------------------------------ internals
 
     def _write_cells(self, now: float) -> None:
-        expired = [s for s, until in self._flash_until.items() if until <= now]
+        expired = {s for s, until in self._flash_until.items() if until <= now}
         for symbol in expired:
             del self._flash_until[symbol]
         tickers = self.store.tickers
         changed: list[Coordinate] = []
+        seen = self._seen
+        marks = self.store.marks if self.shows_marks else None
+        seen_marks = self._seen_marks
         self._quiet = True
         try:
             for symbol in self._symbols:
                 ticker = tickers.get(symbol)
+                mark = marks.get(symbol) if marks is not None else None
+                if (
+                    ticker is not None
+                    and seen.get(symbol) is ticker
+                    and (marks is None or seen_marks.get(symbol) is mark)
+                    and symbol not in self._flash_until
+                    and symbol not in expired
+                ):
+                    continue  # nothing in this row can have changed
+                if marks is not None:
+                    seen_marks[symbol] = mark
                 if ticker is not None:
+                    seen[symbol] = ticker
                     previous = self._last_close.get(symbol)
                     if previous is not None and ticker.close != previous:
                         self._tick_dir[symbol] = 1 if ticker.close > previous else -1

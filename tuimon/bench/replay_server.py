@@ -1,10 +1,11 @@
 """Serve a recorded feed to every client as fast as the kernel moves bytes, then close.
 
-Run by bench_ingest.py in its own process. The frames are serialised once, at start, with
-websockets' own Frame.serialize, and written to each client's socket in one go after the
-handshake, so the producer costs next to nothing and the figures measure the consumers.
+Run by the ingest benchmark (:mod:`tuimon.bench.ingest`) in its own process. The frames are
+serialised once, at start, with websockets' own Frame.serialize, and written to each client's
+socket in one go after the handshake, so the producer costs next to nothing and the figures
+measure the consumers.
 (Sending frame by frame with ``await ws.send`` capped both consumers at the sender's speed.)
-Usage: replay_server.py FRAMES_FILE (one frame per line).
+Usage: python -m tuimon.bench.replay_server FRAMES_FILE (one frame per line).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ async def main(frames: list[bytes]) -> None:
 
     async with serve(blast, "127.0.0.1", 0, compression=None, max_size=None) as server:
         port = server.sockets[0].getsockname()[1]
-        print(port, flush=True)
+        print(port, flush=True)  # noqa: T201 - the parent reads the port from stdout
         await asyncio.Future()
 
 
