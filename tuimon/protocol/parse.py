@@ -288,57 +288,53 @@ def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
         envelope = decode_envelope(raw)
     except DECODE_ERRORS:
         return parse_frame_general(raw)
-    data = envelope.data
+    d = envelope.data
+    kind = type(d)
     try:
-        kind = type(data)
+        # One function for the hot path: the builders are inline (a call is ~0.1 µs).
         if kind is DepthWire:
-            record: Frame | None = _depth_typed(cast(DepthWire, data))
+            depth = cast(DepthWire, d)
+            first, final, symbol = depth.U, depth.u, depth.s
+            if first <= final and symbol:
+                b, a = depth.b, depth.a
+                bids = parse_levels(b, "b") if b else ()  # one side is often empty
+                asks = parse_levels(a, "a") if a else ()
+                diff = DepthDiff(symbol, depth.E, first, final, depth.pu, bids, asks, depth.T)
+                return envelope.stream, diff
         elif kind is MiniTickerWire:
-            record = _mini_ticker_typed(cast(MiniTickerWire, data))
+            t = cast(MiniTickerWire, d)
+            if t.s:
+                ticker = MiniTicker(
+                    t.s, t.E, _price(t.c, "c"), _price(t.o, "o"), _price(t.h, "h"),
+                    _price(t.l, "l"), _dec(t.v, "v"), _dec(t.q, "q"),
+                )  # fmt: skip
+                return envelope.stream, ticker
         else:
-            record = _kline_typed(cast(KlineWire, data))
+            line = cast(KlineWire, d)
+            k = line.k
+            if line.s and k.i:
+                kline = Kline(
+                    line.s, line.E, k.i, k.t, k.T, _price(k.o, "k.o"), _price(k.h, "k.h"),
+                    _price(k.l, "k.l"), _price(k.c, "k.c"), _dec(k.v, "k.v"), _dec(k.q, "k.q"),
+                    k.n, k.x,
+                )  # fmt: skip
+                return envelope.stream, kline
     except PayloadError:
-        record = None  # the general parser words the reason
-    if record is None:
-        return parse_frame_general(raw)
-    return envelope.stream, record
+        pass
+    # Not the common well-formed case: the general parser says what is wrong.
+    return parse_frame_general(raw)
 
 
-def _depth_typed(d: DepthWire) -> DepthDiff | None:
-    # None: not the common well-formed case (the general parser says what is wrong).
-    first, final, symbol = d.U, d.u, d.s
-    if first > final or not symbol:
-        return None
-    b, a = d.b, d.a
-    return DepthDiff(
-        symbol,
-        d.E,
-        first,
-        final,
-        d.pu,
-        parse_levels(b, "b") if b else (),
-        parse_levels(a, "a") if a else (),
-        d.T,
-    )
-
-
-def _mini_ticker_typed(d: MiniTickerWire) -> MiniTicker | None:
-    if not d.s:
-        return None
-    return MiniTicker(
-        d.s, d.E, _dec(d.c, "c"), _dec(d.o, "o"), _dec(d.h, "h"), _dec(d.l, "l"),
-        _dec(d.v, "v"), _dec(d.q, "q"),
-    )  # fmt: skip
-
-
-def _kline_typed(d: KlineWire) -> Kline | None:
-    k = d.k
-    if not d.s or not k.i:
-        return None
-    return Kline(
-        d.s, d.E, k.i, k.t, k.T, _dec(k.o, "k.o"), _dec(k.h, "k.h"), _dec(k.l, "k.l"),
-        _dec(k.c, "k.c"), _dec(k.v, "k.v"), _dec(k.q, "k.q"), k.n, k.x,
-    )  # fmt: skip
+def _price(value: str, key: str) -> Decimal:
+    """A ticker or candle price through the level price cache: open, high and low repeat from
+    frame to frame, and the close is often a price the books hold."""
+    p = _PRICES.get(value)
+    if p is None:
+        p = parse_decimal(value, key)
+        if len(_PRICES) >= _PRICES_MAX:
+            _PRICES.clear()
+        _PRICES[value] = p
+    return p
 
 
 def parse_frame_general(raw: bytes | str) -> tuple[str | None, Frame]:
