@@ -325,14 +325,13 @@ class MarketFeed:
         """
         store = self.store
         frame = parse_frame(raw)[1]
+        if type(frame) is DepthDiff:  # narrows for type checkers without a cast() call
+            verdict = store.receive_depth(route, frame)
+            if verdict is BUFFERED or verdict is GAP:
+                self._want_snapshot(frame.symbol)
+            return None
         kind = type(frame)
         event_time: int | None = None
-        if kind is DepthDiff:
-            diff = cast(DepthDiff, frame)
-            verdict = store.receive_depth(route, diff)
-            if verdict is BUFFERED or verdict is GAP:
-                self._want_snapshot(diff.symbol)
-            return None
         if kind is MiniTicker:
             ticker = cast(MiniTicker, frame)
             event_time = ticker.event_time
