@@ -79,7 +79,8 @@ async def test_the_end_of_the_recording_is_said(spot_recording):
     app = replay_app(spot_recording.path, speed=64)
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: app.controller.ended)
-        await pilot.pause(0.05)
+        # The bar shows the end at its next frame (10 Hz): wait for it, not a fixed 50 ms.
+        await until(pilot, lambda: app.main.health.text(140).startswith(" REPLAY ■"))
         assert app.main.health.text(140).startswith(" REPLAY ■ 64x")
         messages = [n.message for n in app._notifications]
         assert any(m.startswith("replay: end of spot.tmrec at 0:0") for m in messages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from tuimon.clock import FrozenClock
+from tuimon.protocol.book import Verdict
 from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker
 from tuimon.store import Store, topics
 
@@ -74,3 +75,52 @@ def test_resync_total_survives_dropping_the_book():
     assert store.resyncs == 1
     store.drop_book("BTCUSDT")
     assert store.resyncs == 1
+
+
+def test_receive_depth_is_note_message_then_apply_depth():
+    """The worker's one-call depth path leaves the state the two calls leave: health, book,
+    pulse, dirty topics and verdicts, through buffering, applying, stale, gap, unwatched."""
+    clock_a, clock_b = FrozenClock(), FrozenClock()
+    two, one = Store("spot", clock=clock_a), Store("spot", clock=clock_b)
+    for store in (two, one):
+        store.book("BTCUSDT")
+        store.take_dirty()
+    one_level = ((D("1.5"), D("2")),)
+    diffs = [
+        DepthDiff("BTCUSDT", 1_000, 5, 6, None, one_level, ()),  # buffered
+        DepthDiff("ETHUSDT", 1_001, 1, 1, None, one_level, ()),  # not watched
+    ]
+    verdicts = []
+    for store, clock in ((two, clock_a), (one, clock_b)):
+        got = []
+        for diff in diffs:
+            clock.advance(7)
+            if store is two:
+                got.append(store.apply_depth(diff, store.note_message("spot", diff.event_time)))
+            else:
+                got.append(store.receive_depth("spot", diff))
+        store.apply_snapshot("BTCUSDT", DepthSnapshot(4, ((D("1"), D("1")),), ((D("3"), D("1")),)))
+        for diff in [
+            DepthDiff("BTCUSDT", 1_010, 7, 9, None, ((D("1"), D("0")),), ((D("2.5"), D("4")),)),
+            DepthDiff("BTCUSDT", 1_011, 8, 8, None, one_level, ()),  # stale
+            DepthDiff("BTCUSDT", 1_012, 12, 13, None, one_level, ()),  # gap
+        ]:
+            clock.advance(100)
+            dirty_before = store.take_dirty()
+            if store is two:
+                got.append(store.apply_depth(diff, store.note_message("spot", diff.event_time)))
+            else:
+                got.append(store.receive_depth("spot", diff))
+            got.append((dirty_before, store.take_dirty()))
+        verdicts.append(got)
+    assert verdicts[0] == verdicts[1]
+    assert [v for v in verdicts[1] if not isinstance(v, tuple)][-3:] == [
+        Verdict.APPLIED, Verdict.STALE, Verdict.GAP,
+    ]  # fmt: skip
+    assert two.health == one.health
+    assert one.health.routes["spot"].messages == 5
+    a, b = two.books["BTCUSDT"], one.books["BTCUSDT"]
+    assert (a.state, a.last_update_id, a.stats, a.buffered()) == (
+        b.state, b.last_update_id, b.stats, b.buffered(),
+    )  # fmt: skip
+    assert two.pulse("BTCUSDT") == one.pulse("BTCUSDT")

@@ -34,8 +34,9 @@ from tuimon.feeds import wire
 from tuimon.feeds.connection import ConnectionConfig
 from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
 from tuimon.feeds.rest import RestClient
+from tuimon.protocol.book import Verdict
 from tuimon.protocol.endpoints import Market, resolve_endpoints
-from tuimon.protocol.models import DepthSnapshot
+from tuimon.protocol.models import DepthDiff, DepthSnapshot
 from tuimon.sim import SimServer
 from tuimon.store import Store
 
@@ -167,22 +168,33 @@ async def tuimon_path(
 
     feed._on_open = preload  # type: ignore[method-assign]
     first: list[float] = []
-    original = store.note_message
     finished = asyncio.get_running_loop().create_future()
     seen = 0
 
-    def timed(route: str, event_time: int | None) -> float:
+    def count() -> None:
         # Counting here instead of Store.wait_until keeps a predicate off the measured path.
         nonlocal seen
         if not first:
             first.append(time.perf_counter())
-        received = original(route, event_time)  # the receive time apply_depth reuses
         seen += 1
         if seen == expected:
             finished.set_result(time.perf_counter())
+
+    # Every frame reaches the Store through exactly one of these two health calls.
+    note_message, receive_depth = store.note_message, store.receive_depth
+
+    def timed_note(route: str, event_time: int | None) -> float:
+        received = note_message(route, event_time)
+        count()
         return received
 
-    store.note_message = timed  # type: ignore[method-assign]
+    def timed_depth(route: str, diff: DepthDiff) -> Verdict:
+        verdict = receive_depth(route, diff)
+        count()
+        return verdict
+
+    store.note_message = timed_note  # type: ignore[method-assign]
+    store.receive_depth = timed_depth  # type: ignore[method-assign]
     feed.set_watch(Watch(every, every, every, "1m"))
     try:
         elapsed = await asyncio.wait_for(finished, 120) - first[0]

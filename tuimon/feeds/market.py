@@ -29,7 +29,7 @@ from tuimon.feeds.connection import ConnectionConfig, StreamConnection
 from tuimon.feeds.hooks import ConnectionFactory, StreamLike, Tap
 from tuimon.feeds.proxy import ProxyRules
 from tuimon.feeds.rest import ApiError, RestClient, RestError, depth_weight, futures_depth_limit
-from tuimon.protocol.book import SnapshotVerdict, Verdict
+from tuimon.protocol.book import BUFFERED, GAP, SnapshotVerdict
 from tuimon.protocol.endpoints import Endpoints, Market, Route
 from tuimon.protocol.models import (
     BadFrame,
@@ -404,15 +404,13 @@ class MarketFeed:
         """
         store = self.store
         frame = parse_frame(raw)[1]
+        if type(frame) is DepthDiff:  # narrows for type checkers without a cast() call
+            verdict = store.receive_depth(route, frame)
+            if verdict is BUFFERED or verdict is GAP:
+                self._want_snapshot(frame.symbol)
+            return None
         kind = type(frame)
         event_time: int | None = None
-        if kind is DepthDiff:
-            diff = cast(DepthDiff, frame)
-            # Health first: its clock reading is the diff's receive time (one read per frame).
-            verdict = store.apply_depth(diff, store.note_message(route, diff.event_time))
-            if verdict is Verdict.BUFFERED or verdict is Verdict.GAP:
-                self._want_snapshot(diff.symbol)
-            return None
         if kind is MiniTicker:
             ticker = cast(MiniTicker, frame)
             event_time = ticker.event_time

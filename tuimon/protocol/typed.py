@@ -1,0 +1,90 @@
+"""The shapes of the busy market streams, for typed decoding with msgspec (the fast path).
+
+A combined-stream frame of a ``depthUpdate``, ``24hrMiniTicker`` or ``kline`` event decodes in
+one C pass straight into these Structs: field names, integer types (a JSON float or ``true`` is
+not an int here either) and the level arrays are checked by the decoder; unknown keys are
+skipped, as the general parser ignores them. Prices and quantities stay strings: the strict
+decimal grammar is applied to them afterwards (``parse_levels``, ``parse_decimal``), never
+msgspec's own number parsing, and nothing here is ever a float.
+
+This module only recognises the common, well-formed case. Anything it refuses (another event,
+a control reply, a missing key, a wrong type, invalid JSON) goes to the general parser in
+:mod:`tuimon.protocol.parse`, which gives the same records and the same one-line reasons it
+always did; see :func:`tuimon.protocol.parse.parse_frame`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+"""A JSON integer in int64. orjson reads integers beyond u64 as floats, which the general parser
+refuses where an integer belongs, so the fast path must not take them; msgspec cannot bound at
+u64, so the (never sent) ints between the two go to the general parser, which takes them."""
+
+
+class DepthWire(msgspec.Struct, tag_field="e", tag="depthUpdate"):
+    """``depthUpdate`` as sent; ``pu`` and ``T`` only on futures."""
+
+    E: Int
+    s: str
+    U: Int
+    u: Int
+    b: list[list[str]]
+    a: list[list[str]]
+    pu: Int | None = None
+    T: Int | None = None
+
+
+class MiniTickerWire(msgspec.Struct, tag_field="e", tag="24hrMiniTicker"):
+    """``24hrMiniTicker`` as sent."""
+
+    E: Int
+    s: str
+    c: str
+    o: str
+    h: str
+    l: str  # noqa: E741 (the exchange's key)
+    v: str
+    q: str
+
+
+class CandleWire(msgspec.Struct):
+    """The ``k`` object of a kline event."""
+
+    t: Int
+    T: Int
+    i: str
+    o: str
+    c: str
+    h: str
+    l: str  # noqa: E741 (the exchange's key)
+    v: str
+    q: str
+    x: bool
+    n: Int = 0
+
+
+class KlineWire(msgspec.Struct, tag_field="e", tag="kline"):
+    """``kline`` as sent."""
+
+    E: Int
+    s: str
+    k: CandleWire
+
+
+class Envelope(msgspec.Struct):
+    """A combined-stream frame ``{"stream": ..., "data": ...}`` of one of the busy events."""
+
+    stream: str
+    data: DepthWire | MiniTickerWire | KlineWire
+
+
+decode_envelope = msgspec.json.Decoder(Envelope).decode
+"""bytes → :class:`Envelope`; raises (msgspec errors, RecursionError) on anything else."""
+
+DECODE_ERRORS = (msgspec.MsgspecError, RecursionError, ValueError)
+"""What :func:`decode_envelope` raises for input it does not take (DecodeError and
+ValidationError are MsgspecErrors; a deeply nested unknown key raises RecursionError)."""
