@@ -238,3 +238,23 @@ def test_demo_in_a_real_terminal_switches_all_three_markets(tmp_path) -> None:
         assert b"Traceback" not in run.output
     finally:
         run.close()
+
+
+def test_demo_quits_cleanly_on_coinm(tmp_path) -> None:
+    """COIN-M has no private side: the demo account's autoplay must not run (and raise) there."""
+    from pty_helpers import LIVE, PtyRun, config_env
+
+    run = PtyRun(["--demo", "--market", "coinm"], config_env(tmp_path / "config.toml"))
+    try:
+        run.wait_for(LIVE)
+        run.press("m")  # to spot: the COIN-M session (and its simulator) closes
+        run.wait_for(b"SPOT")
+        run.press("m")
+        run.press("m")  # USDⓈ-M, then COIN-M again
+        run.wait_for(b"COINM")
+        run.wait_for(LIVE)
+        run.press("q")
+        assert run.wait_exit() == 0
+        assert b"Traceback" not in run.output and b"no private side" not in run.output
+    finally:
+        run.close()
