@@ -55,6 +55,20 @@ async def _alert_form(pilot: Pilot[None]) -> None:
         widget.cursor_blink = False
 
 
+async def _screener(pilot: Pilot[None]) -> None:
+    await pilot.press("e")
+    await pilot.pause()
+    app = pilot.app
+    assert isinstance(app, TuimonApp)
+    app.flush_frame()
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+def _whole_market() -> TuimonApp:
+    return build_sample_app(market_size=420)
+
+
 def _alerting() -> TuimonApp:
     return build_sample_app(config=sample_alert_config())
 
@@ -70,6 +84,7 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[], TuimonApp], Step]] = [
     ("alert-fired", (120, 40), _alerting, _alert_fired),
     ("alert-list", (110, 30), _alerting, _alert_list),
     ("alert-form", (100, 30), build_sample_app, _alert_form),
+    ("screener", (100, 30), _whole_market, _screener),
 ]
 
 

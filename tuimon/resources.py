@@ -15,6 +15,7 @@ STYLE_FILES = (
     "help.tcss",
     "search.tcss",
     "alerts.tcss",
+    "screener.tcss",
 )
 """Every stylesheet, in load order (later files may refine earlier ones)."""
 

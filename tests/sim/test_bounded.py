@@ -22,7 +22,7 @@ from tuimon.sim.candles import CandleState, frozen
 from tuimon.sim.faults import FAULT_LOG_KEPT
 from tuimon.sim.klines import INTERVAL_MS, K_T, HistoryParams
 from tuimon.sim.markets import market_config
-from tuimon.sim.model import MarketModel
+from tuimon.sim.model import TRADES_KEPT, MarketModel
 from tuimon.sim.private import TEST_HMAC_API_KEY
 from tuimon.sim.private.account import MAX_OPEN_ORDERS, FuturesAccount, SpotAccount
 from tuimon.sim.private.conn import MAX_QUEUE as PRIVATE_MAX_QUEUE
@@ -103,6 +103,19 @@ def test_closed_candles_are_kept_compact():
 def test_candle_keep_must_be_positive():
     with pytest.raises(ValueError, match="keep"):
         _candles(keep=0)
+
+
+def test_trade_history_is_capped():
+    # REST trades/aggTrades read from it; the largest limit either accepts is 1000.
+    m = MarketModel(market_config("spot"), 7, ["BTCUSDT"], START, 100)
+    sm = m.symbols["BTCUSDT"]
+    now = START
+    first = sm.agg_id
+    while sm.agg_id < first + TRADES_KEPT + 200:
+        now += 50
+        m.step(now)
+    assert len(sm.trades) == TRADES_KEPT
+    assert sm.trades[-1][0] == sm.agg_id - 1
 
 
 # ----------------------------------------------------------------------- fault logs

@@ -46,6 +46,7 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
         "alert-fired.svg",
         "alert-list.svg",
         "alert-form.svg",
+        "screener.svg",
     }
     for path in written:
         text = path.read_text()
@@ -53,6 +54,7 @@ async def test_export_screenshots_writes_every_screen(tmp_path) -> None:
     assert "DISCONNECTED" in (tmp_path / "stale-disconnected.svg").read_text()
     assert "Positions" in (tmp_path / "account-usdm.svg").read_text()
     assert "No&#160;API&#160;keys" in (tmp_path / "account-no-keys.svg").read_text()
+    assert "Screener" in (tmp_path / "screener.svg").read_text()
 
 
 @pytest.mark.skipif(os.environ.get("TUIMON_WHEEL_TEST") != "1", reason="set TUIMON_WHEEL_TEST=1")

@@ -19,7 +19,10 @@ from tuimon.protocol.models import SymbolInfo
 from tuimon.store import Store
 from tuimon.ui.app import TuimonApp
 from tuimon.ui.factory import build_app
-from tuimon.ui.sample import WATCHLIST, build_sample_app, fill_store, symbol_table
+from tuimon.ui.sample import WATCHLIST, build_sample_app, fill_market, fill_store, symbol_table
+
+MARKET_SIZE = 420
+"""Made-up symbols the screener tests add to the sample market (445 rows in all)."""
 
 
 def sample_app(
@@ -31,6 +34,7 @@ def sample_app(
     market: str = "spot",
     account: str = "demo",
     config: Config | None = None,
+    market_size: int = 0,
 ) -> TuimonApp:
     """The real app over a seeded store (the same mutators the feed uses), frozen clock.
 
@@ -45,6 +49,7 @@ def sample_app(
         market=market,
         account=account,
         config=config,
+        market_size=market_size,
     )
 
 
@@ -81,6 +86,7 @@ class FakeFeed:
         self.top = list(top)
         self.fail_load = fail_load
         self.watches: list[Watch] = []
+        self.market_seeds = 0
         self.closed = 0
         self.loaded = 0
         import asyncio
@@ -106,6 +112,12 @@ class FakeFeed:
 
     def set_watch(self, watch: Watch) -> None:
         self.watches.append(watch)
+
+    async def load_market_tickers(self) -> int:
+        """The screener's REST seed: a made-up whole market (tuimon.ui.sample.fill_market)."""
+        self.market_seeds += 1
+        fill_market(self.store, self.clock, count=MARKET_SIZE)
+        return len(self.store.market_tickers)
 
     async def wait_failed(self) -> BaseException:
         await self._failed.wait()

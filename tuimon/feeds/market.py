@@ -49,6 +49,7 @@ from tuimon.protocol.parse import (
     parse_ticker_24h,
 )
 from tuimon.protocol.streams import (
+    ALL_MINI_TICKERS,
     STREAM_CAP,
     depth_stream,
     kline_stream,
@@ -92,6 +93,8 @@ class Watch:
     books: frozenset[str] = frozenset()
     klines: frozenset[str] = frozenset()
     interval: str = "1m"
+    all_tickers: bool = False
+    """Stream ``!miniTicker@arr`` (the screener is open)."""
 
 
 class MarketFeed:
@@ -160,6 +163,22 @@ class MarketFeed:
         rows.sort(key=lambda r: r.quote_volume, reverse=True)
         return [r.symbol for r in rows[:count]]
 
+    async def load_market_tickers(self) -> int:
+        """Seed every symbol's row from REST ``ticker/24hr`` (weight 80 spot / 40 futures):
+        ``!miniTicker@arr`` only carries symbols that changed, so a screener would otherwise
+        fill in over minutes. Returns the number of rows."""
+        weight = 80 if self.market is Market.SPOT else 40
+        rows = parse_ticker_24h(await self.rest.get("ticker/24hr", weight=weight))
+        self.store.apply_market_tickers(
+            [
+                MiniTicker(
+                    r.symbol, r.close_time, r.close, r.open, r.high, r.low, r.volume, r.quote_volume
+                )
+                for r in rows
+            ]
+        )
+        return len(rows)
+
     def check_symbols(self, symbols: Iterable[str]) -> list[str]:
         """Normalise user symbols against exchangeInfo; raise FeedError naming unknown ones."""
         known = self.store.symbols
@@ -209,6 +228,8 @@ class MarketFeed:
         streams = {mini_ticker_stream(s) for s in watch.tickers}
         streams |= {depth_stream(s, self.config.depth_speed_ms) for s in watch.books}
         streams |= {kline_stream(s, watch.interval) for s in watch.klines}
+        if watch.all_tickers:
+            streams.add(ALL_MINI_TICKERS)
         return streams
 
     def _apply_streams(self) -> None:
@@ -341,8 +362,10 @@ class MarketFeed:
             event_time = kline.event_time
             store.apply_kline(kline)
         elif kind is list:
-            for item in cast(list[MiniTicker], frame):
-                store.apply_mini_ticker(item)
+            items = cast(list[MiniTicker], frame)
+            store.apply_market_tickers(items)
+            if items:
+                event_time = items[0].event_time
         elif kind is BadFrame:
             bad = cast(BadFrame, frame)
             store.note_bad_frame(route, bad.reason)

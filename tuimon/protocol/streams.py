@@ -62,6 +62,11 @@ def depth_period(stream: str, *, futures: bool) -> float:
     return 0.25 if futures else 1.0
 
 
+ALL_MINI_TICKERS = "!miniTicker@arr"
+"""Every symbol's mini ticker, once a second (only those that changed). ``!ticker@arr`` was
+retired on spot on 2026-03-26: never use it."""
+
+
 def mini_ticker_stream(symbol: str) -> str:
     """Per-symbol 24 h mini ticker."""
     return f"{stream_symbol(symbol)}@miniTicker"

@@ -53,6 +53,10 @@ class Emitter:
         self.agg_steps = cadence_steps(cfg.agg_trade_ms) if cfg.agg_trade_ms else 0
         self.all_bt_steps = cadence_steps(cfg.all_book_ticker_ms)
         self.mark_steps = {"": cadence_steps(cfg.mark_price_ms), "@1s": cadence_steps(1000)}
+        # forceOrder pushes at most the latest liquidation per symbol per 1000 ms (§4.2): the
+        # liquidation counter last pushed per symbol tells whether a newer one happened.
+        self.force_steps = cadence_steps(1000)
+        self.force_seen: dict[str, int] = {sym: 0 for sym in self.model.symbols}
         # Last emitted u per (symbol, speed suffix): the chain every depth event continues.
         self.last_u: dict[tuple[str, str], int] = {
             (sym, sfx): sm.last_id for sym, sm in self.model.symbols.items()
@@ -107,8 +111,26 @@ class Emitter:
                     if s % steps == 0 and name in idx:
                         self.publish(name, sym, orjson.dumps(payloads.mark_price_dict(sm, now)))
         self._market_wide(s, now)
+        if cfg.futures and s % self.force_steps == 0:
+            self._force_orders(now)
         if s % 20 == 0:
             self.faults.expire(s)
+
+    def _force_orders(self, now: int) -> None:
+        idx = self.index
+        all_name = "!forceOrder@arr"
+        for sym, sm in self.model.symbols.items():
+            marks = sm.marks
+            if marks is None or marks.liq_seq == self.force_seen[sym]:
+                continue
+            self.force_seen[sym] = marks.liq_seq
+            liq = marks.liquidation
+            name = self.names[sym].force_order
+            if liq is None or (name not in idx and all_name not in idx):
+                continue
+            raw = payloads.force_order(sm, liq, now)
+            self.publish(name, sym, raw)
+            self.publish(all_name, None, raw)  # one event per message, like the per-symbol one
 
     def _trades(self, sm: SymbolModel, n: SymbolNames, s: int, now: int) -> None:
         idx = self.index

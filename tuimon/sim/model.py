@@ -29,6 +29,7 @@ from tuimon.sim.candles import CandleState, Stats24h
 from tuimon.sim.fmt import SymbolFormat
 from tuimon.sim.klines import Candle, CandleView, HistoryParams
 from tuimon.sim.markets import MarketConfig, SymbolSpec
+from tuimon.sim.marks import FuturesMarks
 
 BID = 0
 ASK = 1
@@ -48,6 +49,14 @@ Change = tuple[int, int, int, int]
 # same layout, which every reader indexes the same way.
 Update = Sequence[int]
 _FIRST_CHANGE = 2  # index of the first change's side in an Update
+
+# Aggregate trades kept per symbol for REST aggTrades / trades: the largest ``limit`` either
+# accepts. One row is a flat int64 array [agg id, price, qty, first trade id, last trade id, time,
+# buyer maker (0/1), then the qty of each underlying trade (ids first..last)], about 140 bytes;
+# a deque of AggTrade objects would take about 450 per trade.
+TRADES_KEPT = 1000
+T_AGG, T_PRICE, T_QTY, T_FIRST, T_LAST, T_TIME, T_MAKER, T_PARTS = range(8)
+TradeRow = Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +170,15 @@ class SymbolModel:
         self.step_trades: list[AggTrade] = []
         self.step_tops: list[tuple[int, int, int, int, int]] = []  # (uid, bid, bq, ask, aq)
 
+        self.trades: deque[TradeRow] = deque(maxlen=TRADES_KEPT)
+        self.last_trade_time = start_ms
         self.last_price = self.p0
         self.last_qty = max(1, round(self.trade_lot))
         self.candles = CandleState(cfg.intervals, f"{seed}/{cfg.name}/{spec.symbol}", start_ms,
                                    self.p0, self._hist_params(), self.trade_id, self.last_qty,
                                    keep=cfg.klines_max)
+        self.marks = FuturesMarks(self, f"{seed}/{cfg.name}/{spec.symbol}") if cfg.futures \
+            else None
 
     # ----------------------------------------------------------------- book primitives
     def _sample_qty(self, scale: float) -> int:
@@ -241,15 +254,17 @@ class SymbolModel:
         self.fair = max(self.fair, 0.2 * self.p0, 3.0 * self.gap)
         half = self.gap / 2
         if self.asks_px[0] < self.fair - half:
-            self._take(True, limit=math.floor(self.fair), qty=None, max_levels=4)
+            self.take(True, limit=math.floor(self.fair), qty=None, max_levels=4)
         elif self.bids_px[-1] > self.fair + half:
-            self._take(False, limit=math.ceil(self.fair), qty=None, max_levels=4)
+            self.take(False, limit=math.ceil(self.fair), qty=None, max_levels=4)
         lam = 0.9 * self.activity
         p_more = lam / (1.0 + lam)
         while rng.random() < p_more:
             self._random_event()
         self._refill_spread()
         self._maintain_depth()
+        if self.marks is not None:
+            self.marks.step()
         cutoff = step_no - self.history_steps
         hist = self.history
         while hist and hist[0][1] <= cutoff:
@@ -281,7 +296,7 @@ class SymbolModel:
             mid = (self.bids_px[-1] + self.asks_px[0]) / 2
             lean = max(-0.3, min(0.3, (self.fair - mid) / (4 * self.gap)))
             buy = rng.random() < 0.5 + lean
-            self._take(buy, limit=None, qty=self._sample_qty(self.trade_lot), max_levels=2)
+            self.take(buy, limit=None, qty=self._sample_qty(self.trade_lot), max_levels=2)
             return
         else:  # requote somewhere deeper in the book
             pxs = self.bids_px if side == BID else self.asks_px
@@ -290,8 +305,14 @@ class SymbolModel:
         if changes:
             self._commit(changes)
 
-    def _take(self, buy: bool, limit: int | None, qty: int | None, max_levels: int) -> None:
-        """A taker order walking the opposite side; one internal update, one aggTrade per level."""
+    def take(self, buy: bool, limit: int | None, qty: int | None, max_levels: int,
+             rng: random.Random | None = None) -> list[tuple[int, int]]:
+        """A taker order walking the opposite side; one internal update, one aggTrade per level.
+
+        Returns the fills as (price, qty) in ticks and steps. ``rng`` splits each fill into
+        trades; callers outside the book's own dynamics (liquidations) pass theirs so that the
+        book's random sequence stays a function of the seed alone.
+        """
         side = ASK if buy else BID
         pxs = self.asks_px if buy else self.bids_px
         book = self.asks if buy else self.bids
@@ -311,10 +332,11 @@ class SymbolModel:
                 if remaining <= 0:
                     break
         if not changes:
-            return
+            return []
         uid = self._commit(changes)
         for px, fill in fills:
-            self._record_trade(px, fill, not buy, uid)
+            self._record_trade(px, fill, not buy, uid, rng or self.rng)
+        return fills
 
     def _refill_spread(self) -> None:
         """Market makers step into a wide spread, on the side that is further from fair."""
@@ -358,8 +380,8 @@ class SymbolModel:
                 self._commit(changes)
 
     # ----------------------------------------------------------------- trades, candles, stats
-    def _record_trade(self, px: int, qty: int, buyer_maker: bool, uid: int) -> None:
-        rng = self.rng
+    def _record_trade(self, px: int, qty: int, buyer_maker: bool, uid: int,
+                      rng: random.Random) -> None:
         k = min(qty, rng.randint(1, 3))
         parts: list[tuple[int, int]] = []
         left = qty
@@ -373,6 +395,13 @@ class SymbolModel:
                        tuple(parts), uid)
         self.agg_id += 1
         self.step_trades.append(agg)
+        row = (agg.agg_id, px, qty, first, agg.last_id, self.now, int(buyer_maker),
+               *(q for _, q in parts))
+        try:
+            self.trades.append(array("q", row))
+        except OverflowError:
+            self.trades.append(row)
+        self.last_trade_time = self.now
         self.last_price = px
         self.last_qty = parts[-1][1]
         self.candles.on_trade(px, qty, self.fmt.quote_units(px, qty), k, first, agg.last_id,

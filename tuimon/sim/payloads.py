@@ -7,6 +7,7 @@ subscriber. Key sets and key order follow the recorded payloads in
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -29,7 +30,21 @@ from tuimon.sim.klines import (
     K_V,
     CandleView,
 )
-from tuimon.sim.model import AggTrade, DiffWindow, SymbolModel
+from tuimon.sim.marks import INTEREST_RATE, Liquidation, fmt8, next_funding_time, price8
+from tuimon.sim.model import (
+    T_AGG,
+    T_FIRST,
+    T_LAST,
+    T_MAKER,
+    T_PARTS,
+    T_PRICE,
+    T_QTY,
+    T_TIME,
+    AggTrade,
+    DiffWindow,
+    SymbolModel,
+    TradeRow,
+)
 
 dumps = orjson.dumps
 
@@ -169,17 +184,85 @@ def ticker_dict(sm: SymbolModel, event_ms: int) -> dict[str, Any]:
 
 
 def mark_price_dict(sm: SymbolModel, event_ms: int) -> dict[str, Any]:
-    """markPriceUpdate; mark = mid, index a hair away, fixed funding rate (§4.2)."""
-    bb, _, ba, _ = sm.top
-    mid2 = bb + ba  # twice the mid, in ticks
-    mark = sm.fmt.tick * mid2 / 2
-    index = mark - sm.fmt.tick * ((sm.last_id % 5) - 2) / 4
-    eight_h = 8 * 3600 * 1000
-    return {
-        "e": "markPriceUpdate", "E": event_ms, "s": sm.symbol, "p": f"{mark:.8f}",
-        "i": f"{index:.8f}", "P": f"{index:.8f}", "r": "0.00010000", "ap": f"{mark:.8f}",
-        "T": (event_ms // eight_h + 1) * eight_h,
+    """markPriceUpdate from the symbol's index/mark/funding model (§4.2, tuimon.sim.marks)."""
+    m = sm.marks
+    assert m is not None
+    tick = sm.fmt.tick
+    mark = price8(m.mark(), tick)
+    index = price8(m.index(), tick)
+    d: dict[str, Any] = {"e": "markPriceUpdate", "E": event_ms, "s": sm.symbol}
+    if sm.spec.pair is not None:
+        d["ps"] = sm.spec.pair
+    d.update({"p": mark, "i": index, "P": index, "r": fmt8(m.funding_rate()), "ap": mark,
+              "T": next_funding_time(event_ms)})
+    return d
+
+
+def force_order(sm: SymbolModel, liq: Liquidation, event_ms: int) -> bytes:
+    """forceOrder: the latest liquidation order of the symbol (§4.2); COIN-M adds ps."""
+    f = sm.fmt
+    avg = Decimal(liq.quote) / liq.filled * f.tick if liq.filled else Decimal(0)
+    o: dict[str, Any] = {"s": sm.symbol}
+    if sm.spec.pair is not None:
+        o["ps"] = sm.spec.pair
+    o.update({
+        "S": liq.side, "o": "LIMIT", "f": "IOC", "q": f.qty(liq.qty), "p": f.price(liq.price),
+        "ap": f.price_from_decimal(avg), "X": "FILLED" if liq.filled == liq.qty else "EXPIRED",
+        "l": f.qty(liq.filled), "z": f.qty(liq.filled), "T": liq.time,
+    })
+    return dumps({"e": "forceOrder", "E": event_ms, "o": o})
+
+
+def premium_index(sm: SymbolModel, now_ms: int) -> dict[str, Any]:
+    """GET premiumIndex entry: USDⓈ-M shape, COIN-M adds pair (UM/CM docs Mark Price)."""
+    m = sm.marks
+    assert m is not None
+    tick = sm.fmt.tick
+    index = price8(m.index(), tick)
+    d: dict[str, Any] = {"symbol": sm.symbol}
+    if sm.spec.pair is not None:
+        d["pair"] = sm.spec.pair
+    d.update({
+        "markPrice": price8(m.mark(), tick), "indexPrice": index,
+        "estimatedSettlePrice": index, "lastFundingRate": fmt8(m.funding_rate()),
+        "interestRate": fmt8(INTEREST_RATE), "nextFundingTime": next_funding_time(now_ms),
+        "time": now_ms,
+    })
+    return d
+
+
+def rest_agg_trade(sm: SymbolModel, row: TradeRow) -> dict[str, Any]:
+    """GET aggTrades row; futures have no M (UM/CM docs, recorded responses)."""
+    f = sm.fmt
+    d: dict[str, Any] = {
+        "a": row[T_AGG], "p": f.price(row[T_PRICE]), "q": f.qty(row[T_QTY]),
+        "f": row[T_FIRST], "l": row[T_LAST], "T": row[T_TIME], "m": bool(row[T_MAKER]),
     }
+    if not sm.futures:
+        d["M"] = True
+    return d
+
+
+def rest_trades(sm: SymbolModel, row: TradeRow) -> list[dict[str, Any]]:
+    """GET trades rows of one aggregate trade: spot / USDⓈ-M / COIN-M shapes."""
+    f = sm.fmt
+    px = row[T_PRICE]
+    price = f.price(px)
+    maker = bool(row[T_MAKER])
+    out = []
+    for i in range(T_PARTS, len(row)):
+        q = row[i]
+        d: dict[str, Any] = {"id": row[T_FIRST] + i - T_PARTS, "price": price, "qty": f.qty(q)}
+        if f.contract_size is not None:
+            d["baseQty"] = f.quote(f.quote_units(px, q))  # COIN-M: base-asset amount
+        else:
+            d["quoteQty"] = f.quote(f.quote_units(px, q))
+        d["time"] = row[T_TIME]
+        d["isBuyerMaker"] = maker
+        if not sm.futures:
+            d["isBestMatch"] = True
+        out.append(d)
+    return out
 
 
 def rest_ticker(sm: SymbolModel, now_ms: int, mini: bool = False) -> dict[str, Any]:

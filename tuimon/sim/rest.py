@@ -8,6 +8,7 @@ and stamps ``X-MBX-USED-WEIGHT-1M`` on every response, errors and 404s included.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -17,30 +18,21 @@ from aiohttp import web
 
 from tuimon.sim import payloads
 from tuimon.sim.exchange_info import rate_limits, symbol_entry
+from tuimon.sim.http import UNKNOWN_ERROR, ApiError, http_error, json_response
 from tuimon.sim.klines import MINUTE
 from tuimon.sim.model import SymbolModel
+from tuimon.sim.rest_market import MarketDataHandlers, market_weight
 
 if TYPE_CHECKING:
     from tuimon.sim.server import SimServer
 
+log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 _BAN_CAP_S = 3 * 24 * 3600  # bans grow from minutes up to 3 days (§5.4)
 
 
-class ApiError(Exception):
-    """A Binance-style error body {"code": ..., "msg": ...} with its HTTP status."""
-
-    def __init__(self, status: int, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.code = code
-        self.msg = msg
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status,
-                        content_type="application/json", charset="UTF-8")
+_json = json_response
 
 
 # --------------------------------------------------------------------------- weights (§5.3)
@@ -124,12 +116,23 @@ class WeightLimiter:
         return None
 
 
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: aiohttp's HTML error pages (stream and admin routes too) become JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return http_error(request, exc)
+
+
 def _retry_after(ms: int) -> str:
     return str(max(1, math.ceil(ms / 1000)))
 
 
 # --------------------------------------------------------------------------- the API
-class RestApi:
+class RestApi(MarketDataHandlers):
     """Handlers for one market; registered under the market's prefix."""
 
     def __init__(self, server: SimServer) -> None:
@@ -150,6 +153,7 @@ class RestApi:
             web.get(f"{p}/depth", self.depth),
             web.get(f"{p}/klines", self.klines),
             web.get(f"{p}/ticker/24hr", self.ticker_24hr),
+            *self.market_routes(),
         ]
 
     # ------------------------------------------------------------------ parameters
@@ -221,8 +225,10 @@ class RestApi:
     def weight(self, request: web.Request) -> int:
         """Request weight per the reference tables; invalid params still cost the base weight."""
         cfg = self.cfg
+        if request.path == "/fapi/v2/account":
+            return 5  # UM docs Account-Information-V2
         path = request.path[len(cfg.rest_prefix):] if request.path.startswith(
-            cfg.rest_prefix) else ""
+            cfg.rest_prefix) else request.path if request.path.startswith("/fapi/v2/") else ""
         q = request.query
         try:
             if path == "/depth":
@@ -235,6 +241,9 @@ class RestApi:
                 return futures_klines_weight(limit) if cfg.futures else 2
         except ApiError:
             return 5 if path == "/depth" else 2
+        extra = market_weight(cfg, path, q)
+        if extra is not None:
+            return extra
         if path == "/exchangeInfo":
             return 1 if cfg.futures else 20
         if path == "/ticker/24hr":
@@ -287,9 +296,15 @@ class RestApi:
             stats.rest_errors += 1
             response = _json({"code": exc.code, "msg": exc.msg}, exc.status)
         except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
             stats.rest_errors += 1
-            response = web.Response(status=exc.status, text=exc.text or "",
-                                    content_type="text/html")
+            response = http_error(request, exc)
+        except Exception:
+            # A bug must not turn into aiohttp's HTML 500 page: log it, answer like Binance.
+            log.exception("simulator REST handler failed: %s", request.path)
+            stats.rest_errors += 1
+            response = json_response({"code": -1000, "msg": UNKNOWN_ERROR}, 500)
         response.headers[WEIGHT_HEADER] = str(limiter.current())
         return response
 

@@ -24,7 +24,7 @@ from tuimon.sim.injector import FaultInjector
 from tuimon.sim.markets import MarketName, market_config
 from tuimon.sim.model import BookState, MarketModel
 from tuimon.sim.private import PrivateSim
-from tuimon.sim.rest import ApiError, RestApi
+from tuimon.sim.rest import ApiError, RestApi, json_errors
 from tuimon.sim.stats import SimStats
 from tuimon.sim.streams import MARKET, PUBLIC, StreamKey, parse_stream
 from tuimon.sim.ws import StreamConn
@@ -122,7 +122,7 @@ class SimServer:
 
     # ------------------------------------------------------------------ lifecycle
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[self.rest.middleware])
+        app = web.Application(middlewares=[json_errors, self.rest.middleware])
         routes = self.rest.routes()
         prefixes = [""] if not self.cfg.routed else ["", "/public", "/market"]
         for prefix in prefixes:

@@ -57,7 +57,7 @@ def _all_market(cfg: MarketConfig, name: str) -> StreamKey | None:
             "!bookTicker": StreamKey(name, "allBookTicker"),
             "!markPrice@arr": StreamKey(name, "allMarkPrice"),
             "!markPrice@arr@1s": StreamKey(name, "allMarkPrice", suffix="@1s"),
-            "!forceOrder@arr": StreamKey(name, "forceOrder", silent=True),
+            "!forceOrder@arr": StreamKey(name, "allForceOrder"),
             "!contractInfo": StreamKey(name, "contractInfo", silent=True),
             "!assetIndex@arr": StreamKey(name, "assetIndex", silent=True),
         }
@@ -108,7 +108,7 @@ def parse_stream(cfg: MarketConfig, name: str, symbols: frozenset[str]) -> Strea
         if rest in ("markPrice", "markPrice@1s"):
             return StreamKey(name, "markPrice", symbol, suffix=rest[len("markPrice"):])
         if rest == "forceOrder":
-            return StreamKey(name, "forceOrder", symbol, silent=True)
+            return StreamKey(name, "forceOrder", symbol)
         if rest == "rpiDepth@500ms":
             return StreamKey(name, "rpiDepth", symbol, silent=True)
         return None
@@ -124,7 +124,7 @@ class SymbolNames:
     """Every deliverable stream name of one symbol, precomputed for the emitter."""
 
     __slots__ = ("depth", "partial", "trade", "agg_trade", "book_ticker", "mini_ticker",
-                 "ticker", "kline", "mark_price")
+                 "ticker", "kline", "mark_price", "force_order")
 
     def __init__(self, cfg: MarketConfig, symbol: str) -> None:
         s = symbol.lower()
@@ -140,3 +140,4 @@ class SymbolNames:
         self.ticker = f"{s}@ticker"
         self.kline = {i: f"{s}@kline_{i}" for i in cfg.intervals}
         self.mark_price = {"": f"{s}@markPrice", "@1s": f"{s}@markPrice@1s"}
+        self.force_order = f"{s}@forceOrder"

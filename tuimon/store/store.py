@@ -32,6 +32,9 @@ class Store:
         self.futures = futures
         self.clock: Clock = clock or SystemClock()
         self.tickers: dict[str, MiniTicker] = {}
+        self.market_tickers: dict[str, MiniTicker] = {}
+        """Every symbol of the market from ``!miniTicker@arr`` (the screener's rows); bounded by
+        the exchangeInfo table once it is known."""
         self.books: dict[str, BookSync] = {}
         self._book_topics: dict[str, str] = {}
         self._pulses: dict[str, BookPulse] = {}
@@ -78,6 +81,7 @@ class Store:
         gone = {*self._book_topics.values()}
         gone.update(topics.klines_topic(*key) for key in self.klines)
         self.tickers = {}
+        self.market_tickers = {}
         self.books = {}
         self._book_topics = {}
         self._pulses = {}
@@ -89,6 +93,15 @@ class Store:
         self._sync_wall_offset()
         for topic in (*gone, topics.TICKERS, topics.SYMBOLS, topics.HEALTH):
             self.mark(topic)
+
+    def switch_market(self, market: str, *, futures: bool) -> None:
+        """Become the Store of another market: every market and account state is dropped
+        (a new AccountStore: orders, balances and positions belong to one market)."""
+        self.market = market
+        self.futures = futures
+        self.reset()
+        self.account = AccountStore(market, mark=self.mark, clock=self.clock)
+        self.mark(topics.ACCOUNT)
 
     # ------------------------------------------------------------------ symbols
 
@@ -106,6 +119,32 @@ class Store:
             return
         self.tickers[ticker.symbol] = ticker
         self.mark(topics.TICKERS)
+
+    def apply_market_tickers(self, tickers: list[MiniTicker]) -> None:
+        """One ``!miniTicker@arr`` frame (only the symbols that changed) or a REST seed.
+
+        Symbols outside exchangeInfo are dropped (after the CM migration USDⓈ-M arrays may
+        carry COIN-M contracts); watched tickers are refreshed too, as their own stream would.
+        """
+        known = self.symbols
+        rows = self.market_tickers
+        watched = self.tickers
+        changed = False
+        for ticker in tickers:
+            symbol = ticker.symbol
+            if known and symbol not in known:
+                continue
+            current = rows.get(symbol)
+            if current is not None and ticker.event_time < current.event_time:
+                continue
+            rows[symbol] = ticker
+            changed = True
+            seen = watched.get(symbol)
+            if seen is not None and ticker.event_time >= seen.event_time:
+                watched[symbol] = ticker
+                self.mark(topics.TICKERS)
+        if changed:
+            self.mark(topics.MARKET)
 
     # ------------------------------------------------------------------ books
 

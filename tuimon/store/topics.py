@@ -9,6 +9,8 @@ TICKERS = "tickers"
 HEALTH = "health"
 SYMBOLS = "symbols"
 ACCOUNT = "account"
+MARKET = "market"
+"""Every symbol's 24 h mini ticker (``!miniTicker@arr``), read by the screener."""
 
 
 def book_topic(symbol: str) -> str:

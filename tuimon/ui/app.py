@@ -32,6 +32,8 @@ from tuimon.clock import Clock, SystemClock
 from tuimon.config import MAX_WATCHLIST, ConfigError, Settings, update_market_prefs
 from tuimon.feeds.market import FeedError, Watch
 from tuimon.feeds.rest import RestError
+from tuimon.feeds.session import MarketSession, Sessions, SwitchError, next_market
+from tuimon.protocol.endpoints import Market
 from tuimon.protocol.models import SymbolInfo
 from tuimon.resources import style_paths
 from tuimon.store import Store, topics
@@ -40,6 +42,7 @@ from tuimon.ui.commands import SymbolCommands
 from tuimon.ui.logbridge import CapturedLog
 from tuimon.ui.screens.help import HelpScreen
 from tuimon.ui.screens.main import MainScreen
+from tuimon.ui.screens.screener import ScreenerScreen
 from tuimon.ui.screens.search import SearchScreen
 from tuimon.ui.widgets.orders_pane import QUOTE
 from tuimon.ui.widgets.ticker_grid import TickerGrid
@@ -49,6 +52,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCH_COUNT = 20
 MAX_ACCOUNT_TICKERS = 50
 """Extra tickers streamed for the account pane (balance values, position marks), at most."""
+MARKET_SEED_EVERY = 60.0
+"""Seconds between REST seeds of the screener's rows (ticker/24hr costs weight 80 on spot)."""
 FALLBACK_WATCHLIST = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT")
 
 
@@ -106,6 +111,8 @@ MAIN_ONLY_ACTIONS = frozenset(
         "reverse_sort",
         "new_alert",
         "alerts",
+        "screener",
+        "switch_market",
     }
 )
 """Actions that act on the main screen; a modal on top disables them."""
@@ -142,6 +149,8 @@ class TuimonApp(App[None]):
         Binding("r", "reverse_sort", "Reverse the sort order"),
         Binding("n", "new_alert", "New alert on the selected symbol"),
         Binding("N", "alerts", "Alerts: list, enable, disable, delete"),
+        Binding("e", "screener", "Screener: the whole market (sort, filter, watch)"),
+        Binding("m", "switch_market", "Switch market: spot → USDⓈ-M → COIN-M"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
     ]
@@ -174,6 +183,8 @@ class TuimonApp(App[None]):
         rest_base: str = "",
         log_capture: CapturedLog | None = None,
         user_feed: UserFeedLike | None = None,
+        sessions: Sessions | None = None,
+        session: MarketSession | None = None,
     ) -> None:
         css: list[str | PurePath] = [*style_paths()]
         super().__init__(css_path=css, watch_css=False)
@@ -183,6 +194,15 @@ class TuimonApp(App[None]):
         self.store = store
         self.feed = feed
         self.user_feed = user_feed
+        self.sessions = sessions
+        """Opens another market's workers (``m``); None: this run has one market."""
+        self.session = session
+        """The running market's workers (closed on a switch and on quit)."""
+        self.switches = 0
+        """Market switches completed (tests)."""
+        self._switching = False
+        self._market_views: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        """Per market left behind: its watchlist and selection, restored on the way back."""
         self.clock: Clock = clock or SystemClock()
         self.live = live
         self.rest_base = rest_base
@@ -204,6 +224,9 @@ class TuimonApp(App[None]):
         """The market's preferences as the file holds them (only changes are written)."""
         self._last_watch: Watch | None = None
         self._account_tickers: frozenset[str] = frozenset()
+        self.screener: ScreenerScreen | None = None
+        """The open screener: ``!miniTicker@arr`` is streamed only while it is set."""
+        self._market_seeded: float | None = None
         self.alerts = AppAlerts(self)
         self.alert_timer: Timer | None = None
         self.set_reactive(TuimonApp.watchlist, tuple(settings.watchlist))
@@ -265,6 +288,12 @@ class TuimonApp(App[None]):
             await feed.load_symbols()
         except (FeedError, RestError) as exc:
             where = self.rest_base or "the exchange"
+            if self.switches:
+                # After a market switch the run goes on: another switch may work.
+                message = f"{self.store.market}: cannot load exchangeInfo from {where}: {exc}"
+                self.main.health.note(message)
+                self.notify(message, severity="error", timeout=30)
+                return
             await self.shutdown(1, f"cannot load exchangeInfo from {where}: {exc}")
             return
         watchlist = list(self.watchlist)
@@ -323,6 +352,11 @@ class TuimonApp(App[None]):
         await self.alerts.close()
         if code == 0:
             self.save_prefs()
+        if self.session is not None:
+            try:
+                await self.session.close()  # its feeds, and its demo simulator
+            except Exception:  # noqa: BLE001 - exiting anyway; say why in the log only
+                log.exception("closing the market session")
         if self.feed is not None:
             try:
                 await self.feed.close()
@@ -347,6 +381,10 @@ class TuimonApp(App[None]):
         dirty = self.store.take_dirty()
         if self.screen is not self.main:
             self._pending |= dirty  # a modal is up: catch up when the main screen returns
+            if self.screen is self.screener:
+                with self.batch_update():
+                    self.screener.flush(dirty)
+                self.frames += 1
             return
         if self._pending:
             dirty |= self._pending
@@ -441,12 +479,18 @@ class TuimonApp(App[None]):
         """What should be streamed now: tickers for the watchlist (and what the account pane
         values with), book and klines for the selection."""
         selected = frozenset({self.symbol}) if self.symbol else frozenset()
-        alerts = self.alerts
+        alert_tickers = self.alerts.tickers()
+        alert_books = self.alerts.books()
+        known = self.store.symbols
+        if known:  # rules on another market's symbols (after a switch) stream nothing here
+            alert_tickers = frozenset(s for s in alert_tickers if s in known)
+            alert_books = frozenset(s for s in alert_books if s in known)
         return Watch(
-            tickers=frozenset(self.watchlist) | self._account_tickers | alerts.tickers(),
-            books=selected | alerts.books(),
+            tickers=frozenset(self.watchlist) | self._account_tickers | alert_tickers,
+            books=selected | alert_books,
             klines=selected,
             interval=self.interval,
+            all_tickers=self.screener is not None,
         )
 
     def follow_alert_symbols(self) -> None:
@@ -473,9 +517,18 @@ class TuimonApp(App[None]):
     # ------------------------------------------------------------------ selection
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The grid's cursor is the selection."""
-        if isinstance(event.data_table, TickerGrid) and event.row_key.value:
-            self.symbol = event.row_key.value
+        """The grid's cursor is the selection.
+
+        A highlight for a row the cursor has already left is stale (two selection changes
+        were in flight, e.g. rows rebuilt by a market switch, then the saved selection):
+        following it would move the cursor back and start a ping-pong between the two.
+        """
+        table = event.data_table
+        if not isinstance(table, TickerGrid) or not event.row_key.value:
+            return
+        if event.cursor_row != table.cursor_row:
+            return
+        self.symbol = event.row_key.value
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """Click a header to sort by it (again to reverse)."""
@@ -635,6 +688,148 @@ class TuimonApp(App[None]):
     def action_alerts(self) -> None:
         """The rule list: enable, disable, delete, see values and when each fired."""
         self.alerts.open_list()
+
+    def action_screener(self) -> None:
+        """Every symbol of the market: ``!miniTicker@arr`` streams while the screen is open;
+        Enter watches and selects a symbol."""
+        if self.screener is not None:
+            return
+        screen = self.screener = ScreenerScreen(self.store)
+
+        def closed(symbol: str | None) -> None:
+            self.screener = None
+            self._apply_watch()  # unsubscribes !miniTicker@arr
+            if symbol:
+                self.add_symbol(symbol)
+
+        self.push_screen(screen, closed)
+        self._apply_watch()
+        self._seed_market_tickers()
+
+    def _seed_market_tickers(self) -> None:
+        """One REST ``ticker/24hr`` so every row shows at once (the stream only carries the
+        symbols that changed); at most once a minute: it costs weight 80 on spot."""
+        loader = getattr(self.feed, "load_market_tickers", None)
+        now = self.clock.monotonic()
+        if loader is None or not self.live:
+            return
+        if self._market_seeded is not None and now - self._market_seeded < MARKET_SEED_EVERY:
+            return
+        self._market_seeded = now
+
+        async def seed() -> None:
+            try:
+                await loader()
+            except Exception as exc:  # noqa: BLE001 - the stream fills the rows anyway
+                self.main.health.note(f"screener seed failed: {exc}")
+
+        self.run_worker(
+            seed(), name="screener-seed", group="screener", exclusive=True, exit_on_error=False
+        )
+
+    async def action_switch_market(self) -> None:
+        """spot → USDⓈ-M → COIN-M → spot, without restarting."""
+        await self.switch_market(next_market(Market(self.store.market)).value)
+
+    async def switch_market(self, market: str) -> bool:
+        """Stop this market's workers, start ``market``'s, each market with its own watchlist
+        and selection (the config's, or what it was when this run left it).
+
+        The old session closes first (a demo runs one simulator at a time); a market this
+        run cannot open (endpoints given for one market only) reopens the one it came from.
+        """
+        sessions = self.sessions
+        if sessions is None:
+            self.notify("this run has one market (restart with --market)", severity="warning")
+            return False
+        if self._switching or market == self.store.market:
+            return False
+        self._switching = True
+        try:
+            return await self._switch(sessions, Market(market))
+        finally:
+            self._switching = False
+
+    async def _switch(self, sessions: Sessions, market: Market) -> bool:
+        store = self.store
+        old = store.market
+        self.save_prefs()
+        self._market_views[old] = (self.watchlist, self.symbol)
+        # From here until the new session is in, nothing may reach the old feed: a frame's
+        # _apply_watch would make the closed feed open sockets again.
+        self._feed_ready = False
+        self._last_watch = None
+        self.workers.cancel_group(self, "feed")
+        self.workers.cancel_group(self, "screener")
+        previous = self.session
+        try:
+            if previous is not None:
+                await previous.close()
+            else:
+                if self.feed is not None:
+                    await self.feed.close()
+                if self.user_feed is not None:
+                    await self.user_feed.close()
+        except Exception:  # noqa: BLE001 - the old market is being left anyway
+            log.exception("closing the %s session", old)
+        store.switch_market(market.value, futures=market.is_futures)
+        try:
+            session = await sessions.open(market, store)
+        except (SwitchError, OSError, ValueError) as exc:
+            self.notify(f"cannot open {market.value}: {exc}", severity="error", timeout=15)
+            session = None
+        if session is None:
+            # Back to the market we came from (its session was closed: open it again).
+            store.switch_market(old, futures=Market(old).is_futures)
+            market = Market(old)
+            try:
+                session = await sessions.open(market, store)
+            except Exception as exc:  # noqa: BLE001 - shown; the app stays up, without data
+                self.session = None
+                self.feed = None
+                self.user_feed = None
+                self.main.health.note(f"cannot reopen {old}: {exc}")
+                return False
+        self._enter(market, session)
+        return market.value != old
+
+    def _enter(self, market: Market, session: MarketSession) -> None:
+        """Point the app at a freshly opened session and start its workers."""
+        self.session = session
+        self.feed = session.feed
+        self.user_feed = session.user
+        self.rest_base = session.endpoints.rest_base
+        config = self.settings.config
+        prefs = config.prefs(market.value)
+        watchlist, selected = self._market_views.get(
+            market.value, (tuple(prefs.watchlist), prefs.selected)
+        )
+        self.settings = replace(
+            self.settings,
+            market=market.value,
+            watchlist=watchlist,
+            selected=selected,
+            symbols_from_cli=False,
+        )
+        self._saved = prefs
+        self._feed_ready = False
+        self._last_watch = None
+        self._absent_from_market = ()
+        self._watchlist_edited = False
+        self._account_tickers = frozenset()
+        self._pending = set()
+        self.set_reactive(TuimonApp.watchlist, tuple(watchlist))
+        self.set_reactive(TuimonApp.symbol, selected if selected in watchlist else None)
+        self._push_watchlist()
+        self._push_view()
+        self.main.health.note(f"{market.value}: loading symbols from {self.rest_base}…")
+        self.run_worker(
+            self._run_feed(), name="feed", group="feed", exclusive=True, exit_on_error=False
+        )
+        if self.live and self.user_feed is not None:
+            self.user_feed.start()
+        self.switches += 1
+        self.flush_frame()
 
     def action_help(self) -> None:
         """Every binding, generated from BINDINGS."""

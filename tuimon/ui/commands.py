@@ -13,8 +13,14 @@ if TYPE_CHECKING:
 MAX_HITS = 40
 
 
+MARKETS = (("spot", "spot"), ("usdm", "USDⓈ-M"), ("coinm", "COIN-M"))
+SCREENER = "Screener: the whole market"
+MARKET_HELP = "Switch market without restarting (key m cycles spot → USDⓈ-M → COIN-M)"
+SCREENER_HELP = "Every symbol from !miniTicker@arr: sort, filter, Enter watches (key e)"
+
+
 class SymbolCommands(Provider):
-    """``Watch ETHUSDT`` for every symbol in exchangeInfo, plus intervals."""
+    """``Watch ETHUSDT`` for every symbol in exchangeInfo, the screener, plus intervals."""
 
     @property
     def tuimon(self) -> TuimonApp:
@@ -25,9 +31,17 @@ class SymbolCommands(Provider):
         assert isinstance(app, TuimonApp)
         return app
 
+    def _markets(self) -> list[tuple[str, str]]:
+        """("usdm", "Market: USDⓈ-M") for every market but the current one."""
+        current = self.tuimon.store.market
+        return [(m, f"Market: {label}") for m, label in MARKETS if m != current]
+
     async def discover(self) -> Hits:
         """A few useful commands before anything is typed."""
         app = self.tuimon
+        yield DiscoveryHit(SCREENER, app.action_screener, help=SCREENER_HELP)
+        for market, text in self._markets():
+            yield DiscoveryHit(text, partial(app.switch_market, market), help=MARKET_HELP)
         for interval in app.INTERVALS:
             yield DiscoveryHit(
                 f"Interval {interval}",
@@ -59,6 +73,25 @@ class SymbolCommands(Provider):
                 hits += 1
                 if hits >= MAX_HITS:
                     break
+        for market, text in self._markets():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    partial(app.switch_market, market),
+                    text=text,
+                    help=MARKET_HELP,
+                )
+        score = matcher.match(SCREENER)
+        if score > 0:
+            yield Hit(
+                score,
+                matcher.highlight(SCREENER),
+                app.action_screener,
+                text=SCREENER,
+                help=SCREENER_HELP,
+            )
         for interval in app.INTERVALS:
             text = f"Interval {interval}"
             score = matcher.match(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tuimon.clock import Clock, SystemClock
 from tuimon.config import Settings
+from tuimon.feeds.session import MarketSession, Sessions
 from tuimon.store import Store
 from tuimon.ui.app import FeedLike, TuimonApp, UserFeedLike
 from tuimon.ui.logbridge import CapturedLog
@@ -19,6 +20,8 @@ def build_app(
     rest_base: str = "",
     log_capture: CapturedLog | None = None,
     user_feed: UserFeedLike | None = None,
+    sessions: Sessions | None = None,
+    session: MarketSession | None = None,
 ) -> TuimonApp:
     """The monitor app over a Store.
 
@@ -35,6 +38,10 @@ def build_app(
         user_feed: the user-data worker (API keys configured), started with the market feed
             when ``live`` and closed on quit; it writes ``store.account`` only. None: the
             account pane shows ``store.account`` as it is (tests seed it directly).
+        sessions: opens another market's workers when the user switches market (``m``);
+            None: the run has one market.
+        session: the running market's workers (its feed and user feed are ``feed`` and
+            ``user_feed``); the app closes it on a switch and on quit.
     """
     clock = clock or store.clock or SystemClock()
     app = TuimonApp(
@@ -46,6 +53,8 @@ def build_app(
         rest_base=rest_base,
         log_capture=log_capture,
         user_feed=user_feed,
+        sessions=sessions,
+        session=session,
     )
     if not live:
         app.animation_level = "none"

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,14 +29,19 @@ from dataclasses import replace
 from tuimon.clock import SystemClock
 from tuimon.config import AccountPrefs, Settings, load_settings
 from tuimon.feeds.credentials import Credentials, CredentialsError, load_credentials
-from tuimon.feeds.market import MarketFeed
 from tuimon.feeds.proxy import ProxyConfigError, ProxyRules, run_proxies
-from tuimon.feeds.rest import RestClient
-from tuimon.feeds.user import make_user_feed
-from tuimon.headless import UsageError, check_interval, demo_endpoints
-from tuimon.protocol.endpoints import Endpoints
+from tuimon.feeds.session import (
+    MARKET_ORDER,
+    EndpointsFor,
+    Sessions,
+    demo_endpoints_for,
+    fixed_endpoints,
+)
+from tuimon.headless import UsageError, check_interval
+from tuimon.protocol.endpoints import ENV_OVERRIDES, Endpoints, resolve_endpoints
 from tuimon.store import Store
 from tuimon.store.account import AccountStore
+from tuimon.ui.app import TuimonApp
 from tuimon.ui.factory import build_app
 from tuimon.ui.logbridge import CapturedLog, captured_logging
 
@@ -70,6 +76,27 @@ def account_credentials(
     except CredentialsError as exc:
         account.disable(str(exc))
         return None
+
+
+def _endpoints_for(args: argparse.Namespace, endpoints: Endpoints) -> EndpointsFor:
+    """How this run reaches each market: ``--demo`` starts that market's simulator; URL
+    overrides (command line or environment) point at one market only, so they pin the run to
+    it; otherwise every market's own hosts (testnet ones with ``--testnet``)."""
+    if args.demo:
+        return demo_endpoints_for(
+            lambda market: resolve_endpoints(market, env={}), args.seed, DEMO_AUTOPLAY
+        )
+    overridden = any(getattr(args, name, None) for name in ("stream_url", "rest_url", "ws_api_url"))
+    overridden = overridden or any(os.environ.get(name) for name in ENV_OVERRIDES)
+    if overridden:
+        return fixed_endpoints({endpoints.market: endpoints})
+    table = {
+        market: endpoints
+        if market is endpoints.market
+        else resolve_endpoints(market, testnet=bool(getattr(args, "testnet", False)))
+        for market in MARKET_ORDER
+    }
+    return fixed_endpoints(table)
 
 
 def run_monitor(
@@ -120,45 +147,48 @@ async def _run(
     proxies: ProxyRules,
 ) -> tuple[int, str | None]:
     async with contextlib.AsyncExitStack() as stack:
-        if args.demo:
-            try:
-                endpoints = await stack.enter_async_context(
-                    demo_endpoints(endpoints, args.seed, account_autoplay=DEMO_AUTOPLAY)
-                )
-            except ImportError as exc:
-                return 1, f"--demo needs the built-in simulator, which failed to load: {exc}"
-            except OSError as exc:
-                return 1, f"--demo: cannot start the simulator: {exc}"
         market = endpoints.market
         clock = SystemClock()
         store = Store(market.value, clock=clock, futures=market.is_futures)
-        rest = RestClient(endpoints, clock=clock, proxies=proxies)
-        feed = MarketFeed(store, endpoints, rest=rest, clock=clock, proxies=proxies)
-        stack.push_async_callback(feed.close)
-        credentials = account_credentials(
-            store.account, settings.config.account, demo=bool(args.demo)
+        demo = bool(args.demo)
+        sessions = Sessions(
+            _endpoints_for(args, endpoints),
+            credentials_for=lambda account: account_credentials(
+                account, settings.config.account, demo=demo
+            ),
+            clock=clock,
+            proxies=proxies,
         )
-        user = None
-        if store.account.enabled:  # not disabled by unusable keys: None means "no keys"
-            # One IP, one Retry-After: a 429 on the market side stops the account's REST too.
-            user = make_user_feed(
-                store.account, endpoints, credentials, proxies=proxies, cooldown=rest.cooldown
-            )
-        if user is not None:
-            stack.push_async_callback(user.close)
-        if credentials is not None and credentials.warnings:
+        try:
+            session = await sessions.open(market, store)
+        except ImportError as exc:
+            return 1, f"--demo needs the built-in simulator, which failed to load: {exc}"
+        except OSError as exc:
+            return 1, f"--demo: cannot start the simulator: {exc}"
+        app_ref: list[TuimonApp] = []
+
+        async def close_current() -> None:
+            # The app closes its session on quit and on every switch; this covers a crash.
+            await (app_ref[0].session if app_ref and app_ref[0].session else session).close()
+
+        stack.push_async_callback(close_current)
+        warnings = session.credentials.warnings if session.credentials is not None else ()
+        if warnings:
             # Key files other users can read: shown like config problems (health bar, toast).
-            settings = replace(settings, problems=(*settings.problems, *credentials.warnings))
+            settings = replace(settings, problems=(*settings.problems, *warnings))
         app = build_app(
             settings,
             store=store,
-            feed=feed,
+            feed=session.feed,
             clock=clock,
             live=True,
-            rest_base=endpoints.rest_base,
+            rest_base=session.endpoints.rest_base,
             log_capture=capture,
-            user_feed=user,
+            user_feed=session.user,
+            sessions=sessions,
+            session=session,
         )
+        app_ref.append(app)
         await app.run_async()
         return app.return_code or 0, app.exit_message
     return 1, None  # pragma: no cover - the block always returns

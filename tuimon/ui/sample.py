@@ -123,6 +123,13 @@ def fill_store(
 def apply_ticker(
     store: Store, info: SymbolInfo, ref: Decimal, rng: random.Random, now: int
 ) -> MiniTicker:
+    """One mini ticker around ``ref`` (24 h change within ±8 %), applied to the store."""
+    ticker = make_ticker(info, ref, rng, now)
+    store.apply_mini_ticker(ticker)
+    return ticker
+
+
+def make_ticker(info: SymbolInfo, ref: Decimal, rng: random.Random, now: int) -> MiniTicker:
     """One mini ticker around ``ref`` (24 h change within ±8 %)."""
     tick = info.tick_size.normalize()
     change_bp = rng.randint(-800, 800)
@@ -132,9 +139,40 @@ def apply_ticker(
     low = (min(close, open_) * (1 - _dec(rng, 5, 300, 4) / 100)).quantize(tick)
     volume = _dec(rng, 10_000, 900_000_000, 2)
     quote_volume = (volume * close).quantize(Decimal("0.01"))
-    ticker = MiniTicker(info.symbol, now, close, open_, high, low, volume, quote_volume)
-    store.apply_mini_ticker(ticker)
-    return ticker
+    return MiniTicker(info.symbol, now, close, open_, high, low, volume, quote_volume)
+
+
+_MARKET_QUOTES = (("USDT", 60), ("USDC", 15), ("FDUSD", 8), ("BTC", 10), ("ETH", 7))
+
+
+def fill_market(store: Store, clock: Clock, *, count: int = 420, seed: int = 11) -> list[str]:
+    """A whole market for the screener: the sample symbols plus ``count`` seeded made-up
+    ones (exchangeInfo entries and one ``!miniTicker@arr``-style batch through
+    ``apply_market_tickers``). Returns the symbols added."""
+    rng = random.Random(seed)
+    table = dict(store.symbols or symbol_table())
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    quotes = [q for q, weight in _MARKET_QUOTES for _ in range(weight)]
+    refs: dict[str, Decimal] = {s[0]: Decimal(s[5]) for s in SYMBOLS}
+    added: list[str] = []
+    while len(added) < count:
+        base = "".join(rng.choice(letters) for _ in range(rng.randint(2, 5)))
+        quote = rng.choice(quotes)
+        symbol = base + quote
+        if symbol in table:
+            continue
+        exponent = rng.randint(-5, 3)  # prices from 0.00001 to 9999
+        ref = Decimal(rng.randint(1000, 9999)).scaleb(exponent - 3)
+        tick = Decimal(1).scaleb(min(0, exponent - 4))
+        table[symbol] = SymbolInfo(symbol, "TRADING", base, quote, tick, Decimal("0.01"))
+        refs[symbol] = ref
+        added.append(symbol)
+    store.set_symbols(table)
+    now = clock.wall_ms()
+    store.apply_market_tickers(
+        [make_ticker(info, refs[sym], rng, now) for sym, info in table.items() if sym in refs]
+    )
+    return added
 
 
 def depth_snapshot(
@@ -445,8 +483,12 @@ def build_sample_app(
     market: str = "spot",
     account: str = "demo",
     config: Config | None = None,
+    market_size: int = 0,
 ) -> TuimonApp:
     """The real app (via the factory) over a seeded store and a frozen clock, no feed.
+
+    ``market_size`` > 0 adds that many made-up symbols and every symbol's mini ticker for
+    the screener (:func:`fill_market`).
 
     ``market`` is ``spot`` or ``usdm`` (the same sample symbols; the account then has margin
     balances and positions). ``account`` is one of :data:`ACCOUNT_KINDS`. ``stale`` drops
@@ -460,6 +502,8 @@ def build_sample_app(
     clock.advance(uptime_ms)
     fill_store(store, clock, watchlist=watchlist, selected=selected)
     fill_account(store, clock, account)
+    if market_size:
+        fill_market(store, clock, count=market_size)
     if stale:
         make_stale(store)
         if store.account.enabled:

@@ -533,6 +533,27 @@ class FuturesAccount(_Script):
             ],
         }
 
+    def rest_account_v2(self) -> Event:
+        """GET /fapi/v2/account: v3's totals plus the account flags, and a position row for
+        every symbol (v3 lists only open positions) with v2's leverage fields (UM docs
+        Account-Information-V2)."""
+        v3 = self.rest_account()
+        head = {"feeTier": 0, "feeBurn": True, "canTrade": True, "canDeposit": True,
+                "canWithdraw": True, "updateTime": 0, "multiAssetsMargin": False,
+                "tradeGroupId": -1}
+        totals = {k: v for k, v in v3.items() if k not in ("assets", "positions")}
+        assets = [{**a, "marginAvailable": True} for a in v3["assets"]]
+        positions = [
+            {"symbol": s, "initialMargin": "0", "maintMargin": "0",
+             "unrealizedProfit": plain(self._unrealized(s)), "positionInitialMargin": "0",
+             "openOrderInitialMargin": "0", "leverage": "20", "isolated": False,
+             "entryPrice": plain(p.entry), "maxNotional": "25000000", "bidNotional": "0",
+             "askNotional": "0", "positionSide": "BOTH", "positionAmt": plain(p.amount),
+             "updateTime": p.updated}
+            for s, p in sorted(self.positions.items())
+        ]
+        return {**head, **totals, "assets": assets, "positions": positions}
+
     def rest_position_risk(self, symbol: str | None) -> list[Event]:
         return [
             {

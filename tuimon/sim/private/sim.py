@@ -192,6 +192,8 @@ class PrivateSim:
                 web.get("/fapi/v1/openOrders", self._open_orders),
                 web.get("/fapi/v3/balance", self._futures_balance),
                 web.get("/fapi/v3/account", self._futures_account),
+                # Binance still serves v2 (python-binance's futures_account calls it).
+                web.get("/fapi/v2/account", self._futures_account_v2),
                 web.get("/fapi/v3/positionRisk", self._position_risk),
             ]
         return []
@@ -243,8 +245,9 @@ class PrivateSim:
         return self.account.truth()
 
     def start_autoplay(self, interval: float = 1.0) -> None:
-        """Step the account every ``interval`` seconds (demo mode)."""
-        if self._autoplay is None:
+        """Step the account every ``interval`` seconds (demo mode); nothing on COIN-M, which
+        has no private side (stepping it raises, and stop() would re-raise that)."""
+        if self.enabled and self._autoplay is None:
             self._autoplay = asyncio.get_running_loop().create_task(self._play(interval))
 
     async def _play(self, interval: float) -> None:
@@ -383,6 +386,11 @@ class PrivateSim:
         await self._checked(request)
         assert isinstance(self.account, FuturesAccount)
         return await self._respond(request, self.account.rest_account())
+
+    async def _futures_account_v2(self, request: web.Request) -> web.Response:
+        await self._checked(request)
+        assert isinstance(self.account, FuturesAccount)
+        return await self._respond(request, self.account.rest_account_v2())
 
     async def _position_risk(self, request: web.Request) -> web.Response:
         params = await self._checked(request)

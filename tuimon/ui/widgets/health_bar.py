@@ -29,7 +29,7 @@ STALE_AFTER = 5.0
 """Seconds without a frame on a connected route before it counts as stale."""
 STATUS_SECONDS = 30.0
 """How long a new problem line stays up."""
-HINTS = "? help  / search  a add  d del  i interval  n alert  q quit "
+HINTS = "? help  / search  a add  d del  e screener  i interval  n alert  q quit "
 
 
 @dataclass(slots=True)
