@@ -299,3 +299,11 @@ async def test_rest_agg_trades_and_the_stream_continue_one_another(http, market)
         ids = [f["a"] for f in frames if f["a"] > last]
         assert ids and ids[0] == last + 1
         assert ids == list(range(last + 1, last + 1 + len(ids)))
+
+
+async def test_demo_autoplay_is_a_no_op_on_coinm():
+    """COIN-M has no private side: autoplay there used to raise in its task, and stop()
+    re-raised it (``tuimon --demo --market coinm`` exited 1 on q)."""
+    async with running("coinm", symbols=["BTCUSD_PERP"]) as sim:
+        sim.private.start_autoplay(0.01)
+        assert sim.private._autoplay is None

@@ -219,3 +219,42 @@ async def test_palette_lists_the_other_markets() -> None:
         assert app.store.market == "spot"
         await pilot.pause()
         assert any("one market" in n.message for n in app._notifications)
+
+
+def test_demo_in_a_real_terminal_switches_all_three_markets(tmp_path) -> None:
+    """``tuimon --demo`` on a pty: m goes to USDⓈ-M, then COIN-M, then back; q exits 0."""
+    from pty_helpers import LIVE, PtyRun, config_env
+
+    run = PtyRun(["--demo"], config_env(tmp_path / "config.toml"))
+    try:
+        run.wait_for(LIVE)
+        for badge in (b"USDM", b"COINM", b"SPOT"):
+            del run.output[:]  # only what the terminal gets after this press counts
+            run.press("m")
+            run.wait_for(badge)
+            run.wait_for(LIVE)
+        run.press("q")
+        assert run.wait_exit() == 0
+        assert b"Traceback" not in run.output
+    finally:
+        run.close()
+
+
+def test_demo_quits_cleanly_on_coinm(tmp_path) -> None:
+    """COIN-M has no private side: the demo account's autoplay must not run (and raise) there."""
+    from pty_helpers import LIVE, PtyRun, config_env
+
+    run = PtyRun(["--demo", "--market", "coinm"], config_env(tmp_path / "config.toml"))
+    try:
+        run.wait_for(LIVE)
+        run.press("m")  # to spot: the COIN-M session (and its simulator) closes
+        run.wait_for(b"SPOT")
+        run.press("m")
+        run.press("m")  # USDⓈ-M, then COIN-M again
+        run.wait_for(b"COINM")
+        run.wait_for(LIVE)
+        run.press("q")
+        assert run.wait_exit() == 0
+        assert b"Traceback" not in run.output and b"no private side" not in run.output
+    finally:
+        run.close()

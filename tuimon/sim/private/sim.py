@@ -245,8 +245,9 @@ class PrivateSim:
         return self.account.truth()
 
     def start_autoplay(self, interval: float = 1.0) -> None:
-        """Step the account every ``interval`` seconds (demo mode)."""
-        if self._autoplay is None:
+        """Step the account every ``interval`` seconds (demo mode); nothing on COIN-M, which
+        has no private side (stepping it raises, and stop() would re-raise that)."""
+        if self.enabled and self._autoplay is None:
             self._autoplay = asyncio.get_running_loop().create_task(self._play(interval))
 
     async def _play(self, interval: float) -> None:
