@@ -40,10 +40,10 @@ _DUE = TAPE_EVERY * 0.75
 _ALONE = TAPE_EVERY * 1.5
 """Without a ladder beat (its book idle or stale) the tape keeps its own, slightly slower pace.
 
-Why follow the ladder: Textual repaints one box around every changed region of a frame and
-renders every widget line inside it; a tape repainted in other frames than the ladder costs
-a second such pass (measured: the tape at its own 5 Hz phase added ~3 points of CPU at
-160x48, in the ladder's frames far less)."""
+Why follow the ladder: Textual repaints one box around all the changed regions of a frame,
+rendering every widget line inside it, so a tape repainted in the ladder's frames shares
+that pass instead of paying for one of its own (the A/B runs on the shared 2-core machine
+could not tell the two apart; it costs nothing either way)."""
 QTY_WIDTH = 10
 
 Row = tuple[object, Spans]
