@@ -128,6 +128,16 @@ MAX_TRADES = 500
 """Trades a tape keeps per symbol (the REST seed returns at most 1000)."""
 
 
+def _add_monitor_options(parser: argparse.ArgumentParser) -> None:
+    """The live monitor's own options: ``tuimon`` and ``tuimon serve`` (which passes them on to
+    the monitor each browser tab runs) take the same ones."""
+    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
+    _add_common(parser)
+    parser.add_argument(
+        "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
+    )
+
+
 def monitor_parser() -> argparse.ArgumentParser:
     """Parser of the monitor itself."""
     parser = argparse.ArgumentParser(
@@ -137,11 +147,7 @@ def monitor_parser() -> argparse.ArgumentParser:
         "'tuimon record --help', 'tuimon serve --help', 'tuimon sim --help', "
         "'tuimon bench --help'.",
     )
-    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
-    _add_common(parser)
-    parser.add_argument(
-        "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
-    )
+    _add_monitor_options(parser)
     parser.add_argument(
         "--replay",
         metavar="FILE",
@@ -251,11 +257,7 @@ def serve_parser() -> argparse.ArgumentParser:
         "its own 'tuimon' with these options. Listens on this machine only unless "
         "--allow-remote; stops on Ctrl-C or SIGTERM.",
     )
-    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch")
-    _add_common(parser)
-    parser.add_argument(
-        "--fps", type=_bounded(float, MAX_FPS), default=10.0, help="max frames/s (10)"
-    )
+    _add_monitor_options(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", default="8000", help="TCP port (8000; 0: any free port)")
     parser.add_argument(
