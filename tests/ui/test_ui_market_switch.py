@@ -84,6 +84,22 @@ def _client_tasks() -> list[asyncio.Task]:
     return [t for t in asyncio.all_tasks() if not any(s in _task_name(t) for s in server)]
 
 
+def _spot_app(store: Store, sessions: Sessions, session, clock: SystemClock):
+    """The live app on spot with each market's watchlist from the config, as launch builds it."""
+    watchlist, selected = WATCH["spot"]
+    settings = Settings(market="spot", watchlist=watchlist, selected=selected, config=_config())
+    return build_app(
+        settings,
+        store=store,
+        feed=session.feed,
+        user_feed=session.user,
+        clock=clock,
+        live=True,
+        sessions=sessions,
+        session=session,
+    )
+
+
 def _live(app, market: str) -> bool:
     store = app.store
     symbol = WATCH[market][1]
@@ -105,18 +121,7 @@ async def test_switching_20_times_leaks_no_socket_or_task(tmp_path) -> None:
             proxies=ProxyRules(),
         )
         session = await sessions.open(Market.SPOT, store)
-        watchlist, selected = WATCH["spot"]
-        settings = Settings(market="spot", watchlist=watchlist, selected=selected, config=_config())
-        app = build_app(
-            settings,
-            store=store,
-            feed=session.feed,
-            user_feed=session.user,
-            clock=clock,
-            live=True,
-            sessions=sessions,
-            session=session,
-        )
+        app = _spot_app(store, sessions, session, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: _live(app, "spot"))
             baseline_tasks: int | None = None
@@ -169,17 +174,7 @@ async def test_a_market_this_run_cannot_open_leaves_everything_as_it_was() -> No
         with pytest.raises(SwitchError, match="usdm is not available"):
             await sessions.open(Market.USDM, store)
         session = await sessions.open(Market.SPOT, store)
-        watchlist, selected = WATCH["spot"]
-        settings = Settings(market="spot", watchlist=watchlist, selected=selected, config=_config())
-        app = build_app(
-            settings,
-            store=store,
-            feed=session.feed,
-            clock=clock,
-            live=True,
-            sessions=sessions,
-            session=session,
-        )
+        app = _spot_app(store, sessions, session, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: _live(app, "spot"))
             await pilot.press("m")
