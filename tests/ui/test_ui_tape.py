@@ -46,12 +46,17 @@ async def test_tab_reaches_the_tape_where_it_shares_the_chart_cell() -> None:
         assert isinstance(app.focused, KlineSpark) and spark.display and not tape.display
 
 
+async def tape_on(pilot) -> None:
+    """The sample app settled, then the tape turned on with ``t`` and painted."""
+    await settle(pilot)
+    await pilot.press("t")
+    await pilot.pause()
+
+
 async def test_t_switches_chart_and_tape_and_wide_shows_both() -> None:
     app = sample_app()
     async with app.run_test(size=NARROW) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await pilot.pause()
+        await tape_on(pilot)
         assert app.main.tape.display and not app.main.spark.display
         await pilot.press("t")
         await pilot.pause()
@@ -119,9 +124,7 @@ def _trade(trade_id: int, time: int, qty: str, *, sell: bool = False) -> Trade:
 async def test_tape_repaints_only_on_change_and_shows_gaps() -> None:
     app = sample_app()
     async with app.run_test(size=NARROW) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await pilot.pause()
+        await tape_on(pilot)
         tape = app.main.tape
         rebuilds = tape.rebuilds
         for _ in range(5):
@@ -153,9 +156,7 @@ async def test_tape_repaints_only_on_change_and_shows_gaps() -> None:
 async def test_large_print_threshold_from_the_config() -> None:
     app = sample_app(config=Config(large_prints={"USDT": Decimal("0.5")}))
     async with app.run_test(size=NARROW) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await pilot.pause()
+        await tape_on(pilot)
         rows = app.main.tape.row_texts()
         assert "large ≥ 0.5 USDT" in rows[0]
         assert all(r.rstrip().endswith("★") for r in rows[1:] if "gap" not in r)
@@ -164,9 +165,7 @@ async def test_large_print_threshold_from_the_config() -> None:
 async def test_own_fill_flashes_then_stays_marked() -> None:
     app = sample_app()
     async with app.run_test(size=NARROW) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await pilot.pause()
+        await tape_on(pilot)
         tape = app.main.tape
         now = app.clock.wall_ms()
         order = _order("spot", "BTCUSDT", 9_000_001, "BUY", "96822.20", "0.01000",
