@@ -36,6 +36,13 @@ class Truth:
     finals: list[int]
 
 
+def texts(side: Side) -> tuple[tuple[str, str], ...]:
+    """A side's changes as a diff carries them: the exchange's text (zero spelt both ways)."""
+    return tuple(
+        (str(p), "0.00000000" if not q and int(p) % 2 else str(q)) for p, q in side.items()
+    )
+
+
 def _apply(side: Side, price: Decimal, qty: Decimal) -> None:
     if qty:
         side[price] = qty
@@ -73,7 +80,7 @@ def truths(draw: st.DrawFn, futures: bool) -> Truth:
         events.append(
             DepthDiff(
                 "BTCUSDT", 0, first, final, last if futures else None,
-                tuple(b.items()), tuple(a.items()),
+                texts(b), texts(a),
             )
         )
         states[final] = (dict(bids), dict(asks))
@@ -202,7 +209,7 @@ def _fixed_truth(futures: bool) -> Truth:
         price, qty = Decimal(10 + i % 2), Decimal(i + 3)
         bids[price] = qty
         events.append(DepthDiff("BTCUSDT", 0, first, final, last if futures else None,
-                                ((price, qty),), ()))
+                                ((str(price), str(qty)),), ()))
         states[final] = (dict(bids), dict(asks))
         finals.append(final)
         last = final

@@ -75,8 +75,8 @@ def truths(draw: st.DrawFn, futures: bool) -> Truth:
         events.append(
             DepthDiff(
                 "BTCUSDT", 1, first, final, last if futures else None,
-                tuple((Decimal(p) * TICK, Decimal(q)) for (b, p), q in by_level.items() if b),
-                tuple((Decimal(p) * TICK, Decimal(q)) for (b, p), q in by_level.items() if not b),
+                tuple((str(Decimal(p) * TICK), str(q)) for (b, p), q in by_level.items() if b),
+                tuple((str(Decimal(p) * TICK), str(q)) for (b, p), q in by_level.items() if not b),
             )
         )
         assert not bids or not asks or max(bids) < min(asks)

@@ -9,10 +9,12 @@ import orjson
 import pytest
 from recorded_data import data_root, http_records, ws_records
 
+from tuimon.protocol.book import BookSync, Verdict
 from tuimon.protocol.models import (
     BadFrame,
     BookTicker,
     DepthDiff,
+    DepthSnapshot,
     Ignored,
     Kline,
     Trade,
@@ -61,9 +63,14 @@ def test_prices_stay_exact_strings():
     _, frame = parse_frame(record.raw)
     assert isinstance(frame, DepthDiff)
     price, qty = frame.bids[0]
-    assert isinstance(price, Decimal)
-    assert str(price) == "0.35130000"  # trailing zeros kept: the original text round-trips
-    assert str(qty) == "6195.00000000"
+    assert (price, qty) == ("0.35130000", "6195.00000000")  # the exchange's text, checked
+    # Through the book: Decimals that keep the trailing zeros (the text round-trips).
+    sync = BookSync(futures=False)
+    sync.on_snapshot(DepthSnapshot(frame.first_id - 1, (), ()))
+    assert sync.on_diff(frame) is Verdict.APPLIED
+    level = sync.book.bids(1)[0]
+    assert all(isinstance(value, Decimal) for value in level)
+    assert tuple(map(str, level)) == ("0.35130000", "6195.00000000")
 
 
 @pytest.mark.parametrize(

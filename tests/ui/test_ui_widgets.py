@@ -71,7 +71,7 @@ async def test_ladder_repaints_only_changed_rows() -> None:
             final_id=sync.last_update_id + 1,
             prev_final_id=None,
             bids=(),
-            asks=((Decimal("96822.38"), Decimal("0.14579")),),  # best ask grows a little
+            asks=(("96822.38", "0.14579"),),  # best ask grows a little
         )
         app.store.apply_depth(diff)
         app.store.note_message(ROUTE, diff.event_time)
@@ -103,7 +103,7 @@ def _grow_best_ask(app, qty: str) -> None:
         final_id=sync.last_update_id + 1,
         prev_final_id=None,
         bids=(),
-        asks=((Decimal("96822.38"), Decimal(qty)),),
+        asks=(("96822.38", qty),),
     )
     app.store.apply_depth(diff)
     app.store.note_message(ROUTE, diff.event_time)
@@ -215,7 +215,7 @@ async def test_ladder_header_shows_the_book_age_and_silent() -> None:
         bid = sync.book.best_bid()
         assert bid is not None
         next_id = sync.last_update_id + 1
-        diff = DepthDiff("BTCUSDT", 0, next_id, next_id, None, ((bid[0], Decimal("2")),), ())
+        diff = DepthDiff("BTCUSDT", 0, next_id, next_id, None, ((str(bid[0]), "2"),), ())
         app.store.apply_depth(diff)
         app.flush_frame()
         await pilot.pause()

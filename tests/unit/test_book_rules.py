@@ -15,8 +15,8 @@ def diff(first, final, bids=(), asks=(), pu=None):
         first_id=first,
         final_id=final,
         prev_final_id=pu,
-        bids=tuple((D(p), D(q)) for p, q in bids),
-        asks=tuple((D(p), D(q)) for p, q in asks),
+        bids=tuple(bids),  # diffs carry the exchange's text
+        asks=tuple(asks),
     )
 
 
@@ -161,7 +161,7 @@ def test_reconnect_invalidation_counts_a_resync_only_for_live_books():
 def test_order_book_levels_sorted_best_first_and_delete_absent_is_fine():
     book = OrderBook()
     book.load([(D("99"), D("1")), (D("100"), D("2")), (D("98"), D("0"))], [(D("101"), D("1"))])
-    book.apply([(D("99.5"), D("3")), (D("97"), D("0"))], [(D("100.5"), D("4")), (D("101"), D("0"))])
+    book.apply([("99.5", "3"), ("97", "0")], [("100.5", "4"), ("101", "0.000")])
     assert book.bids() == [(D("100"), D("2")), (D("99.5"), D("3")), (D("99"), D("1"))]
     assert book.asks() == [(D("100.5"), D("4"))]
     assert book.bids(1) == [(D("100"), D("2"))]
@@ -171,7 +171,7 @@ def test_order_book_levels_sorted_best_first_and_delete_absent_is_fine():
 def test_equal_prices_written_differently_are_one_level():
     book = OrderBook()
     book.load([(D("100.10"), D("1"))], [])
-    book.apply([(D("100.1"), D("0"))], [])
+    book.apply([("100.1", "0")], [])
     assert book.bids() == []
 
 

@@ -138,10 +138,11 @@ def test_products_at_the_bounds_are_exact_and_never_overflow():
     assert EXACT.flags[decimal.Overflow] is False
 
 
-def test_the_level_cache_stays_bounded() -> None:
-    from tuimon.protocol import parse
+def test_the_level_caches_stay_bounded() -> None:
+    from tuimon.protocol import level_text, parse
 
-    for start in range(0, parse._PRICES_MAX + 5000, 1000):
-        parse.parse_levels([[f"{start + i}.5", "1"] for i in range(1000)], "b")
-        assert len(parse._PRICES) <= parse._PRICES_MAX
-        assert len(parse._QTYS) <= parse._QTYS_MAX
+    for start in range(0, level_text.PRICES_MAX + 5000, 1000):
+        parse.parse_levels([[f"{start + i}.5", f"{start + i}.25"] for i in range(1000)], "b")
+        assert len(level_text.PRICE_CACHE) <= level_text.PRICES_MAX
+        assert len(level_text.QTY_CACHE) <= level_text.QTYS_MAX
+    assert len(level_text.PRICE_CACHE) > 0 and len(level_text.QTY_CACHE) > 0

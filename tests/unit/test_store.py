@@ -85,7 +85,7 @@ def test_receive_depth_is_note_message_then_apply_depth():
     for store in (two, one):
         store.book("BTCUSDT")
         store.take_dirty()
-    one_level = ((D("1.5"), D("2")),)
+    one_level = (("1.5", "2"),)
     diffs = [
         DepthDiff("BTCUSDT", 1_000, 5, 6, None, one_level, ()),  # buffered
         DepthDiff("ETHUSDT", 1_001, 1, 1, None, one_level, ()),  # not watched
@@ -101,7 +101,7 @@ def test_receive_depth_is_note_message_then_apply_depth():
                 got.append(store.receive_depth("spot", diff))
         store.apply_snapshot("BTCUSDT", DepthSnapshot(4, ((D("1"), D("1")),), ((D("3"), D("1")),)))
         for diff in [
-            DepthDiff("BTCUSDT", 1_010, 7, 9, None, ((D("1"), D("0")),), ((D("2.5"), D("4")),)),
+            DepthDiff("BTCUSDT", 1_010, 7, 9, None, (("1", "0"),), (("2.5", "4"),)),
             DepthDiff("BTCUSDT", 1_011, 8, 8, None, one_level, ()),  # stale
             DepthDiff("BTCUSDT", 1_012, 12, 13, None, one_level, ()),  # gap
         ]:

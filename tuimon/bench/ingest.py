@@ -37,6 +37,8 @@ from tuimon.feeds.rest import RestClient
 from tuimon.protocol.book import Verdict
 from tuimon.protocol.endpoints import Market, resolve_endpoints
 from tuimon.protocol.models import DepthDiff, DepthSnapshot
+from tuimon.protocol.parse import parse_frame
+from tuimon.protocol.typed import decode_envelope
 from tuimon.sim import SimServer
 from tuimon.store import Store
 
@@ -230,6 +232,8 @@ class IngestResult:
     kinds: dict[str, int]
     best: dict[str, float] = field(default_factory=dict)
     """messages/s by path label (bare, tuimon, wire, recv)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """µs per message of each in-process stage (:func:`stages`), no socket."""
 
     @property
     def ratio(self) -> float:
@@ -271,6 +275,56 @@ async def run(symbols: int, seconds: float, rounds: int = 3, echo: Echo = _quiet
     for label, count, elapsed in results:
         rate = count / elapsed
         result.best[label] = max(result.best.get(label, 0.0), rate)
+    result.stages = stages(frames, starts)
+    return result
+
+
+STAGES = (
+    ("loads", "orjson.loads (what bare does)"),
+    ("decode", "msgspec typed decode"),
+    ("parse", "parse_frame: decode + grammar + records"),
+    ("ingest", "MarketFeed.ingest: parse + books + Store"),
+)
+"""The in-process stages, cumulative from the second on, in the order they print."""
+
+
+def stages(
+    frames: list[bytes], starts: dict[str, DepthSnapshot], rounds: int = 5
+) -> dict[str, float]:
+    """Best µs per message of each stage on the recorded frames, in this process (no socket).
+
+    Shows where tuimon's time goes next to the transport figure of the live run: the stages
+    are cumulative (ingest includes parse includes decode), books preloaded as in the live run.
+    """
+    endpoints = resolve_endpoints(
+        Market.SPOT, stream_url="ws://127.0.0.1:9", rest_url="http://127.0.0.1:9", env={}
+    )
+    data = [bytes(raw) for raw in frames]
+
+    def ingest_all() -> Callable[[bytes], object]:
+        store = Store("spot")
+        for name, start in starts.items():
+            store.series(name, "1m")
+            store.book(name).on_snapshot(start)
+        feed = MarketFeed(store, endpoints, rest=RestClient(endpoints))
+        return functools.partial(feed.ingest, "bench")
+
+    makers: dict[str, Callable[[], Callable[[bytes], object]]] = {
+        "loads": lambda: orjson.loads,
+        "decode": lambda: decode_envelope,
+        "parse": lambda: parse_frame,
+        "ingest": ingest_all,
+    }
+    result: dict[str, float] = {}
+    for label, make in makers.items():
+        best = float("inf")
+        for _ in range(rounds):
+            step = make()  # fresh books each round: every diff applies, none is stale
+            start = time.perf_counter()
+            for raw in data:
+                step(raw)
+            best = min(best, time.perf_counter() - start)
+        result[label] = best / len(data) * 1e6
     return result
 
 
@@ -281,4 +335,8 @@ def report_lines(result: IngestResult) -> list[str]:
     for label, text in LABELS:
         lines.append(f"{text:<34}{best[label]:>12,.0f}{1e6 / best[label]:>10.2f}")
     lines.append(f"{'ratio tuimon / bare':<34}{result.ratio:>12.2f}   (target >= 0.70)")
+    if result.stages:
+        lines.append("in-process stages on the same frames (no socket), µs/msg:")
+        for label, text in STAGES:
+            lines.append(f"  {text:<42}{result.stages[label]:>8.2f}")
     return lines

@@ -268,6 +268,7 @@ def to_json(report: BenchReport) -> dict[str, object]:
             "rounds": plan.ingest_rounds,
             "msgs_per_s": {label: round(rate) for label, rate in ingest.best.items()},
             "ratio_tuimon_bare": round(ingest.ratio, 3),
+            "stage_us_per_msg": {label: round(us, 2) for label, us in ingest.stages.items()},
         }
         if ingest is not None
         else {"error": report.ingest_error or "skipped"},

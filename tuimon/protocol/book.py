@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from tuimon.protocol.models import DepthDiff, DepthSnapshot, Level
+from tuimon.protocol.level_text import PRICE_CACHE, price_of, qty_of
+from tuimon.protocol.models import DepthDiff, DepthSnapshot, Level, TextLevel
 
 _ZERO = Decimal(0)
 MAX_BUFFER = 250
@@ -36,15 +37,17 @@ kept), never a silently skipped update."""
 class OrderBook:
     """Price levels on both sides, kept sorted for best-first reads.
 
-    Prices are kept in ascending lists for both sides (bids are read from the end), so an update is
-    a dict write plus, only when a level appears or vanishes, one bisect and list insert/delete.
+    Prices are Decimal keys kept in ascending lists for both sides (bids are read from the end),
+    so an update is a dict write plus, only when a level appears or vanishes, one bisect and
+    list insert/delete. Quantities are kept as the exchange's text and become Decimals only
+    when read (:mod:`tuimon.protocol.level_text` says why): most are replaced unread.
     """
 
     __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids")
 
     def __init__(self) -> None:
-        self._bids: dict[Decimal, Decimal] = {}
-        self._asks: dict[Decimal, Decimal] = {}
+        self._bids: dict[Decimal, str] = {}
+        self._asks: dict[Decimal, str] = {}
         self._bid_prices: list[Decimal] = []
         self._ask_prices: list[Decimal] = []
 
@@ -57,12 +60,13 @@ class OrderBook:
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         """Replace the book with a snapshot's levels (zero quantities are not levels)."""
-        self._bids = {p: q for p, q in bids if q != _ZERO}
-        self._asks = {p: q for p, q in asks if q != _ZERO}
+        # str() of a parsed Decimal is the text it was parsed from: nothing is lost.
+        self._bids = {p: str(q) for p, q in bids if q != _ZERO}
+        self._asks = {p: str(q) for p, q in asks if q != _ZERO}
         self._bid_prices = sorted(self._bids)
         self._ask_prices = sorted(self._asks)
 
-    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+    def apply(self, bids: Iterable[TextLevel], asks: Iterable[TextLevel]) -> None:
         """Set each listed level to its absolute quantity; zero removes it (absent is fine)."""
         _apply_side(self._bids, self._bid_prices, bids)
         _apply_side(self._asks, self._ask_prices, asks)
@@ -72,24 +76,27 @@ class OrderBook:
         prices = self._bid_prices
         start = 0 if depth is None else max(0, len(prices) - depth)
         book = self._bids
-        return [(p, book[p]) for p in reversed(prices[start:])]
+        return [(p, qty_of(book[p])) for p in reversed(prices[start:])]
 
     def asks(self, depth: int | None = None) -> list[Level]:
         """Best (lowest) asks first."""
         prices = self._ask_prices if depth is None else self._ask_prices[:depth]
         book = self._asks
-        return [(p, book[p]) for p in prices]
+        return [(p, qty_of(book[p])) for p in prices]
 
     def best_bid(self) -> Level | None:
         """Highest bid, if any."""
         if not self._bid_prices:
             return None
         price = self._bid_prices[-1]
-        return price, self._bids[price]
+        return price, qty_of(self._bids[price])
 
     def best_ask(self) -> Level | None:
         """Lowest ask, if any."""
-        return (self._ask_prices[0], self._asks[self._ask_prices[0]]) if self._ask_prices else None
+        if not self._ask_prices:
+            return None
+        price = self._ask_prices[0]
+        return price, qty_of(self._asks[price])
 
     def __len__(self) -> int:
         return len(self._bids) + len(self._asks)
@@ -100,10 +107,14 @@ class OrderBook:
 
 
 def _apply_side(
-    levels: dict[Decimal, Decimal], prices: list[Decimal], updates: Iterable[Level]
+    levels: dict[Decimal, str], prices: list[Decimal], updates: Iterable[TextLevel]
 ) -> None:
-    for price, qty in updates:
-        if not qty:  # Decimal zero, however it was written ("0", "0.00000000")
+    known = PRICE_CACHE
+    for text, qty in updates:
+        price = known.get(text)
+        if price is None:
+            price = price_of(text)
+        if not qty.strip("0."):  # zero, however it was written ("0", "0.00000000")
             if levels.pop(price, None) is not None:
                 del prices[bisect_left(prices, price)]
         else:

@@ -1,10 +1,12 @@
 """Typed records parsed from Binance frames and REST bodies.
 
 Prices and quantities are :class:`~decimal.Decimal` built from the exchange's decimal strings, so
-they stay exact; ``str(d)`` gives back the original text. Records are slotted and treated as
-immutable everywhere. The per-frame ones (tickers, klines, depth, trades, book tickers) are not
-``frozen`` only because a frozen dataclass's ``__init__`` sets each field through
-``object.__setattr__``: about 1 µs per record at wire speed, against 0.2 µs (measured).
+they stay exact; ``str(d)`` gives back the original text. The one exception is a depth diff's
+levels: checked text (:data:`TextLevel`), which the book turns into Decimals as it needs them.
+Records are slotted and treated as immutable everywhere. The per-frame ones (tickers, klines,
+depth, trades, book tickers) are not ``frozen`` only because a frozen dataclass's ``__init__``
+sets each field through ``object.__setattr__``: about 1 µs per record at wire speed, against
+0.2 µs (measured).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from decimal import Decimal
 
 Level = tuple[Decimal, Decimal]
 """One price level: (price, quantity). A zero quantity means "remove this level"."""
+
+TextLevel = tuple[str, str]
+"""A diff's level as sent: (price, quantity) texts that matched the decimal grammar (exact: the
+text is the value; see :mod:`tuimon.protocol.level_text` for why diffs keep text)."""
 
 
 @dataclass(slots=True)
@@ -51,15 +57,18 @@ class Kline:
 
 @dataclass(slots=True)
 class DepthDiff:
-    """``depthUpdate`` diff event. ``prev_final_id`` (``pu``) exists only on futures."""
+    """``depthUpdate`` diff event. ``prev_final_id`` (``pu``) exists only on futures.
+
+    Levels are checked text (:data:`TextLevel`); the book turns prices into Decimals.
+    """
 
     symbol: str
     event_time: int
     first_id: int
     final_id: int
     prev_final_id: int | None
-    bids: tuple[Level, ...]
-    asks: tuple[Level, ...]
+    bids: tuple[TextLevel, ...]
+    asks: tuple[TextLevel, ...]
     transaction_time: int | None = None
 
 

@@ -13,9 +13,11 @@ from typing import Any, cast
 
 import orjson
 
+from tuimon.protocol import level_text
 from tuimon.protocol.decimals import (
     MAX_LENGTH,
     UNSIGNED_PATTERN,
+    is_exchange_decimal,
     optional_decimal,
     parse_decimal,
     refuse,
@@ -29,6 +31,7 @@ from tuimon.protocol.fields import (
     label,
     reason_of,
 )
+from tuimon.protocol.level_text import PRICE_CACHE, levels_ok
 from tuimon.protocol.models import (
     BadFrame,
     BookTicker,
@@ -44,6 +47,7 @@ from tuimon.protocol.models import (
     MiniTicker,
     ServerShutdown,
     SymbolInfo,
+    TextLevel,
     Ticker24h,
     Trade,
 )
@@ -62,37 +66,18 @@ def _dec(value: Any, key: str) -> Decimal:
     return parse_decimal(value, key)
 
 
-# Level strings repeat: the same prices are updated again and again, and many quantities recur
-# too ("0" deletes a level; round lots; a level's size often returns to an earlier value; 26-80 %
-# of the quantities in the recorded captures had been seen before in the same capture). So a
-# validated str -> Decimal cache turns most level values into one dict hit, skipping the grammar's
-# regex and Decimal() (about 135 + 125 ns each); the cached Decimal also carries its hash, which
-# makes the book's own dict operations cheaper. Only str keys that matched the grammar are ever
-# stored: a number or bool where a decimal string belongs always misses and is refused. Both are
-# bounded (cleared when full) and small on purpose, about 1.6 MB and 0.8 MB (~200 B an entry):
-# they fill within minutes and then stay that size, so the client's RSS is flat after warm-up.
-# At 262,144 prices (~50 MB) the cache crept up ~0.45 MB/min for over an hour (issue 16 §5),
-# and the soak still saw +10 MB at 32,768 + 16,384. 8,192 prices cover the levels a 20-symbol
-# ladder touches for minutes; a clear only costs some misses.
-_PRICES: dict[str, Decimal] = {}
-_PRICES_MAX = 8_192
-_QTYS: dict[str, Decimal] = {}
-_QTYS_MAX = 4_096
+def parse_level_texts(raw: Any, key: str) -> tuple[TextLevel, ...]:
+    """``[["price","qty"], ...]`` → checked (price, qty) texts; one bad level rejects the list.
 
-
-_match = UNSIGNED_PATTERN.fullmatch
-
-
-def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
-    """``[["price","qty"], ...]`` → exact (price, qty) tuples; one bad level rejects the list."""
+    A depth diff keeps its levels as text (see :mod:`tuimon.protocol.level_text`).
+    """
     if type(raw) is not list:
         raise PayloadError(f"{key} must be a list of [price, qty]")
     if not raw:
         return ()  # one side of most diffs is empty
-    prices, qtys = _PRICES, _QTYS
-    price_of, qty_of = prices.get, qtys.get
+    known = PRICE_CACHE
     match = _match
-    levels: list[Level] = []
+    levels: list[TextLevel] = []
     append = levels.append
     try:
         for item in raw:
@@ -100,28 +85,29 @@ def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
             if type(item) is not list:
                 raise PayloadError(f"{key} level must be [price, qty]")
             price, qty = item[0], item[1]
-            # An unhashable value (a list) raises TypeError here: a malformed level, below.
-            p = price_of(price)
-            if p is None:
-                # A miss: the grammar of decimals.py, inline (no call: it is the hot path).
-                if type(price) is not str or len(price) > MAX_LENGTH or match(price) is None:
-                    raise refuse(price, key)
-                if len(prices) >= _PRICES_MAX:
-                    prices.clear()
-                p = prices[price] = Decimal(price)
-            q = qty_of(qty)
-            if q is None:
-                if type(qty) is not str or len(qty) > MAX_LENGTH or match(qty) is None:
-                    raise refuse(qty, key)
-                if len(qtys) >= _QTYS_MAX:
-                    qtys.clear()
-                q = qtys[qty] = Decimal(qty)
-            append((p, q))
+            # The grammar of decimals.py, inline (no call: a busy path). A cached price matched
+            # before; an unhashable value (a list) raises TypeError here: a malformed level.
+            if price not in known and (
+                type(price) is not str or len(price) > MAX_LENGTH or match(price) is None
+            ):
+                raise refuse(price, key)
+            if type(qty) is not str or len(qty) > MAX_LENGTH or match(qty) is None:
+                raise refuse(qty, key)
+            append((price, qty))
     except (TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, PayloadError):
             raise
         raise PayloadError(f"{key} level must be [price, qty]") from None
     return tuple(levels)
+
+
+def parse_levels(raw: Any, key: str) -> tuple[Level, ...]:
+    """``[["price","qty"], ...]`` → exact (price, qty) Decimals (REST snapshots)."""
+    price_of, qty_of = level_text.price_of, level_text.qty_of
+    return tuple([(price_of(p), qty_of(q)) for p, q in parse_level_texts(raw, key)])
+
+
+_match = UNSIGNED_PATTERN.fullmatch
 
 
 def _mini_ticker(d: dict[str, Any]) -> MiniTicker:
@@ -180,8 +166,8 @@ def _depth(d: dict[str, Any]) -> DepthDiff:
         first,
         final,
         pu,
-        parse_levels(d["b"], "b"),
-        parse_levels(d["a"], "a"),
+        parse_level_texts(d["b"], "b"),
+        parse_level_texts(d["a"], "a"),
         transaction_time,
     )
 
@@ -353,10 +339,12 @@ def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
             first, final, symbol = depth.U, depth.u, depth.s
             if first <= final and symbol:
                 b, a = depth.b, depth.a
-                bids = parse_levels(b, "b") if b else ()  # one side is often empty
-                asks = parse_levels(a, "a") if a else ()
-                diff = DepthDiff(symbol, depth.E, first, final, depth.pu, bids, asks, depth.T)
-                return envelope.stream, diff
+                # msgspec checked that each level is two strings; one side is often empty.
+                if (not b or levels_ok(b)) and (not a or levels_ok(a)):
+                    diff = DepthDiff(
+                        symbol, depth.E, first, final, depth.pu, tuple(b), tuple(a), depth.T
+                    )
+                    return envelope.stream, diff
         elif type(d) is MiniTickerWire:
             t = d
             if t.s:
@@ -384,12 +372,11 @@ def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
 def _price(value: str, key: str) -> Decimal:
     """A ticker or candle price through the level price cache: open, high and low repeat from
     frame to frame, and the close is often a price the books hold."""
-    p = _PRICES.get(value)
+    p = PRICE_CACHE.get(value)
     if p is None:
-        p = parse_decimal(value, key)
-        if len(_PRICES) >= _PRICES_MAX:
-            _PRICES.clear()
-        _PRICES[value] = p
+        if type(value) is not str or not is_exchange_decimal(value):
+            raise refuse(value, key)
+        p = level_text.price_of(value)
     return p
 
 
@@ -626,6 +613,7 @@ __all__ = [
     "parse_frame",
     "parse_frame_general",
     "parse_klines",
+    "parse_level_texts",
     "parse_levels",
     "parse_payload",
     "parse_premium_index",

@@ -4,8 +4,10 @@ A combined-stream frame of a ``depthUpdate``, ``24hrMiniTicker`` or ``kline`` ev
 one C pass straight into these Structs: field names, integer types (a JSON float or ``true`` is
 not an int here either) and the level arrays are checked by the decoder; unknown keys are
 skipped, as the general parser ignores them. Prices and quantities stay strings: the strict
-decimal grammar is applied to them afterwards (``parse_levels``, ``parse_decimal``), never
-msgspec's own number parsing, and nothing here is ever a float.
+decimal grammar is applied to them afterwards (``levels_ok``, ``parse_decimal``), never
+msgspec's own number parsing, and nothing here is ever a float. A depth level must be exactly
+two strings here (``tuple[str, str]``, checked in C); the general parser reads the first two
+items of a longer array, so such a frame goes there and gets the same record.
 
 This module only recognises the common, well-formed case. Anything it refuses (another event,
 a control reply, a missing key, a wrong type, invalid JSON) goes to the general parser in
@@ -32,8 +34,8 @@ class DepthWire(msgspec.Struct, tag_field="e", tag="depthUpdate"):
     s: str
     U: Int
     u: Int
-    b: list[list[str]]
-    a: list[list[str]]
+    b: list[tuple[str, str]]
+    a: list[tuple[str, str]]
     pu: Int | None = None
     T: Int | None = None
 
