@@ -36,6 +36,32 @@ async def test_messages_fragments_pings_and_close_code():
     assert conn.frames == 3
 
 
+async def test_each_read_ends_with_one_read_end_after_its_messages():
+    """on_read_end follows the last message of every TCP read that delivered any: never before
+    a message, never twice in a row, and the last event is one (however TCP cut the stream)."""
+    events: list[str] = []
+    sent = 200
+
+    async def burst(ws: ServerConnection) -> None:
+        for n in range(sent):
+            await ws.send(f'{{"n":{n}}}')
+        await ws.close()
+
+    async with serve(burst, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        conn = await wire.connect(
+            f"ws://127.0.0.1:{port}/",
+            lambda raw: events.append("m"),
+            on_read_end=lambda: events.append("end"),
+        )
+        with pytest.raises(Exception, match="1000"):
+            await conn.wait_closed()
+    assert events.count("m") == sent
+    assert events[0] == "m" and events[-1] == "end"
+    assert "end,end" not in ",".join(events)
+    assert 1 <= events.count("end") <= sent
+
+
 async def test_handshake_refusal_raises_and_handler_bug_closes_loudly():
     async def refuse(connection, request):  # noqa: ARG001
         return connection.respond(404, "no such route\n")

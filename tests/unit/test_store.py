@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from tuimon.clock import FrozenClock
-from tuimon.protocol.book import Verdict
 from tuimon.protocol.models import DepthDiff, DepthSnapshot, Kline, MiniTicker
 from tuimon.store import Store, topics
 
@@ -77,50 +76,27 @@ def test_resync_total_survives_dropping_the_book():
     assert store.resyncs == 1
 
 
-def test_receive_depth_is_note_message_then_apply_depth():
-    """The worker's one-call depth path leaves the state the two calls leave: health, book,
-    pulse, dirty topics and verdicts, through buffering, applying, stale, gap, unwatched."""
-    clock_a, clock_b = FrozenClock(), FrozenClock()
-    two, one = Store("spot", clock=clock_a), Store("spot", clock=clock_b)
-    for store in (two, one):
-        store.book("BTCUSDT")
+def test_note_messages_counts_a_read_as_its_frames_one_by_one():
+    """One call for a read of n frames leaves the health that n note_message calls leave at
+    the same instant (count, latency from the newest event time, receive time, HEALTH dirty),
+    and refreshes the wall offset when the count crosses a multiple of 4096."""
+    by_one, by_read = Store("spot", clock=FrozenClock()), Store("spot", clock=FrozenClock())
+    for store in (by_one, by_read):
         store.take_dirty()
-    one_level = (("1.5", "2"),)
-    diffs = [
-        DepthDiff("BTCUSDT", 1_000, 5, 6, None, one_level, ()),  # buffered
-        DepthDiff("ETHUSDT", 1_001, 1, 1, None, one_level, ()),  # not watched
-    ]
-    verdicts = []
-    for store, clock in ((two, clock_a), (one, clock_b)):
-        got = []
-        for diff in diffs:
-            clock.advance(7)
-            if store is two:
-                got.append(store.apply_depth(diff, store.note_message("spot", diff.event_time)))
-            else:
-                got.append(store.receive_depth("spot", diff))
-        store.apply_snapshot("BTCUSDT", DepthSnapshot(4, ((D("1"), D("1")),), ((D("3"), D("1")),)))
-        for diff in [
-            DepthDiff("BTCUSDT", 1_010, 7, 9, None, (("1", "0"),), (("2.5", "4"),)),
-            DepthDiff("BTCUSDT", 1_011, 8, 8, None, one_level, ()),  # stale
-            DepthDiff("BTCUSDT", 1_012, 12, 13, None, one_level, ()),  # gap
-        ]:
-            clock.advance(100)
-            dirty_before = store.take_dirty()
-            if store is two:
-                got.append(store.apply_depth(diff, store.note_message("spot", diff.event_time)))
-            else:
-                got.append(store.receive_depth("spot", diff))
-            got.append((dirty_before, store.take_dirty()))
-        verdicts.append(got)
-    assert verdicts[0] == verdicts[1]
-    assert [v for v in verdicts[1] if not isinstance(v, tuple)][-3:] == [
-        Verdict.APPLIED, Verdict.STALE, Verdict.GAP,
-    ]  # fmt: skip
-    assert two.health == one.health
-    assert one.health.routes["spot"].messages == 5
-    a, b = two.books["BTCUSDT"], one.books["BTCUSDT"]
-    assert (a.state, a.last_update_id, a.stats, a.buffered()) == (
-        b.state, b.last_update_id, b.stats, b.buffered(),
-    )  # fmt: skip
-    assert two.pulse("BTCUSDT") == one.pulse("BTCUSDT")
+    for event_time in (900, 950, None):
+        by_one.note_message("spot", event_time)
+    assert by_read.note_messages("spot", 3, 950) == by_one.health.routes["spot"].last_message_mono
+    assert by_read.health == by_one.health
+    assert by_read.health.routes["spot"].messages == 3
+    assert by_read.take_dirty() == by_one.take_dirty() == {topics.HEALTH}
+    # A wall-clock step is picked up when the count crosses 4096, even inside one read.
+    clock = by_read.clock
+    assert isinstance(clock, FrozenClock)
+    latency = by_read.health.routes["spot"].latency_ms
+    clock._wall_ms += 60_000  # the wall clock steps; monotonic time does not
+    by_read.note_messages("spot", 4000, 950)
+    assert by_read.health.routes["spot"].latency_ms == latency  # offset not refreshed yet
+    by_read.note_messages("spot", 100, 950)  # 4003 -> 4103: crossed 4096, offset refreshed
+    by_read.note_messages("spot", 1, 950)
+    assert by_read.health.routes["spot"].latency_ms == latency + 60_000
+

@@ -34,9 +34,8 @@ from tuimon.feeds import wire
 from tuimon.feeds.connection import ConnectionConfig
 from tuimon.feeds.market import FeedConfig, MarketFeed, Watch
 from tuimon.feeds.rest import RestClient
-from tuimon.protocol.book import Verdict
 from tuimon.protocol.endpoints import Market, resolve_endpoints
-from tuimon.protocol.models import DepthDiff, DepthSnapshot
+from tuimon.protocol.models import DepthSnapshot
 from tuimon.protocol.parse import parse_frame
 from tuimon.protocol.typed import decode_envelope
 from tuimon.sim import SimServer
@@ -167,36 +166,28 @@ async def tuimon_path(
         reset_books(connection, reopened)  # type: ignore[arg-type]
         for name in names:
             store.book(name).on_snapshot(starts[name])
+        # The clock starts here, as bare's starts once connected: before the first byte.
+        first.append(time.perf_counter())
 
     feed._on_open = preload  # type: ignore[method-assign]
     first: list[float] = []
     finished = asyncio.get_running_loop().create_future()
     seen = 0
+    # Every frame is counted in the route's health once per TCP read, through this call:
+    # counting here instead of Store.wait_until keeps a predicate off the measured path.
+    note_messages = store.note_messages
 
-    def count() -> None:
-        # Counting here instead of Store.wait_until keeps a predicate off the measured path.
+    def timed_note(
+        route: str, count: int, event_time: int | None, now: float | None = None
+    ) -> float:
         nonlocal seen
-        if not first:
-            first.append(time.perf_counter())
-        seen += 1
-        if seen == expected:
+        received = note_messages(route, count, event_time, now)
+        seen += count
+        if seen >= expected and not finished.done():
             finished.set_result(time.perf_counter())
-
-    # Every frame reaches the Store through exactly one of these two health calls.
-    note_message, receive_depth = store.note_message, store.receive_depth
-
-    def timed_note(route: str, event_time: int | None) -> float:
-        received = note_message(route, event_time)
-        count()
         return received
 
-    def timed_depth(route: str, diff: DepthDiff) -> Verdict:
-        verdict = receive_depth(route, diff)
-        count()
-        return verdict
-
-    store.note_message = timed_note  # type: ignore[method-assign]
-    store.receive_depth = timed_depth  # type: ignore[method-assign]
+    store.note_messages = timed_note  # type: ignore[method-assign]
     feed.set_watch(Watch(every, every, every, "1m"))
     try:
         elapsed = await asyncio.wait_for(finished, 120) - first[0]

@@ -3,7 +3,8 @@
 It owns reconnects (jittered backoff with a cap), the silence watchdog, the proactive rotation
 before the 24 h limit, ``serverShutdown`` replacement, and the live SUBSCRIBE/UNSUBSCRIBE
 traffic, paced under the exchange's per-connection message budget. What the frames *mean* is
-the owner's business: every message is handed to ``on_frame(name, raw_bytes)`` as it arrives.
+the owner's business: every message is handed to ``on_frame(name, raw_bytes)`` as it arrives,
+and ``on_read_end(name)`` follows the last message of each TCP read.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class StreamConnection:
     Args:
         name: label in health records (``spot``, ``public``, ``market#2``).
         on_frame: called with (name, raw message) for every message, synchronously.
+        on_read_end: called with (name) after the messages of one read were all delivered.
         on_open: called after each successful (re)connect, before any message is delivered.
         on_state: called with (name, connected, problem) when the connection state changes.
         proxies: which proxy the socket goes through (None: the environment's settings).
@@ -83,6 +85,7 @@ class StreamConnection:
         config: ConnectionConfig,
         backoff: Backoff | None = None,
         proxies: ProxyRules | None = None,
+        on_read_end: Callable[[str], object] | None = None,
     ) -> None:
         self.name = name
         self.endpoints = endpoints
@@ -92,6 +95,7 @@ class StreamConnection:
         self.rejected: dict[str, str] = {}
         self.opens = 0
         self._deliver = functools.partial(on_frame, name)  # C-level call per message
+        self._end_read = None if on_read_end is None else functools.partial(on_read_end, name)
         self._on_open = on_open
         self._on_state = on_state
         self._clock = clock
@@ -214,7 +218,7 @@ class StreamConnection:
         # hold them until then (the handshake completes before any data frame can arrive, but
         # one TCP read may carry both).
         held: list[bytes] = []
-        deliver = self._deliver
+        deliver, end_read = self._deliver, self._end_read
         ready = False
 
         def on_message(raw: bytes) -> None:
@@ -223,11 +227,16 @@ class StreamConnection:
             else:
                 held.append(raw)
 
+        def on_read_end() -> None:
+            if ready and end_read is not None:
+                end_read()
+
         # The server pings (spot every 20 s, futures 3 min) and websockets' protocol answers.
         # We send no pings of our own: they would only eat into the 5 msg/s budget.
         ws = await wire.connect(
             url,
             on_message,
+            on_read_end=on_read_end,
             open_timeout=self._config.open_timeout,
             max_size=self._config.max_frame,
             proxy=self._proxies.for_url(url),
@@ -245,7 +254,11 @@ class StreamConnection:
         ready = True
         for raw in held:
             deliver(raw)
-        ws._pump.on_message = deliver  # drop the gate: straight to the owner from now on
+        if held and end_read is not None:
+            end_read()
+        # Drop the gate: straight to the owner from now on.
+        ws._pump.on_message = deliver
+        ws._pump.on_read_end = end_read
         self._wake.set()
         return ws
 

@@ -74,6 +74,7 @@ class ConnectionFactory(Protocol):
         clock: Clock,
         config: Any,
         proxies: Any,
+        on_read_end: Callable[[str], object],
     ) -> StreamLike:
         """A connection that calls the callbacks as a StreamConnection does."""
         ...

@@ -159,6 +159,11 @@ class MarketFeed:
         self._failed = asyncio.Event()
         self.bad_frames = BadFrameLog(log)
         """Bad frames seen, each kind logged once (the Store counts them per route)."""
+        # The read being delivered (see receive/end_read): its receive time, read once, its
+        # messages so far and the newest event time among them.
+        self._read_now: float | None = None
+        self._read_count = 0
+        self._read_event_time: int | None = None
 
     # ------------------------------------------------------------------ setup
 
@@ -335,8 +340,9 @@ class MarketFeed:
             name,
             self.endpoints,
             route,
-            # Without a tap the socket calls ingest itself: recording costs nothing when off.
-            on_frame=self.ingest if tap is None else self._tapped_ingest,
+            # Without a tap the socket calls receive itself: recording costs nothing when off.
+            on_frame=self.receive if tap is None else self._tapped_receive,
+            on_read_end=self.end_read,
             on_open=self._on_open,
             on_state=self._on_state,
             clock=self.clock,
@@ -397,18 +403,31 @@ class MarketFeed:
 
     # ------------------------------------------------------------------ ingest (hot path)
 
-    def ingest(self, route: str, raw: bytes) -> object:
-        """One raw frame → parse → store.
+    def ingest(self, route: str, raw: bytes) -> None:
+        """One raw frame as one read: parse, apply, and note it in the route's health."""
+        self.receive(route, raw)
+        self.end_read(route)
 
-        The hot path: dispatch on the exact record type, most frequent first.
+    def receive(self, route: str, raw: bytes) -> None:
+        """One raw frame → parse → store; its health is noted by :meth:`end_read`.
+
+        The hot path: dispatch on the exact record type, most frequent first. A socket calls
+        this for each message of a TCP read and :meth:`end_read` once after them: the frames of
+        one read arrived at one instant, so the clock is read once and the route's counters,
+        latency and wake-up are updated once per read instead of per message.
         """
         store = self.store
         frame = parse_frame(raw)[1]
         if type(frame) is DepthDiff:  # narrows for type checkers without a cast() call
-            verdict = store.receive_depth(route, frame)
+            now = self._read_now
+            if now is None:
+                now = self._read_now = store.clock.monotonic()
+            verdict = store.apply_depth(frame, now)
+            self._read_count += 1
+            self._read_event_time = frame.event_time
             if verdict is BUFFERED or verdict is GAP:
                 self._want_snapshot(frame.symbol)
-            return None
+            return
         kind = type(frame)
         event_time: int | None = None
         if kind is MiniTicker:
@@ -447,7 +466,7 @@ class MarketFeed:
             bad = cast(BadFrame, frame)
             store.note_bad_frame(route, bad.reason)
             self.bad_frames.note(route, bad)
-            return None
+            return  # not a message of the stream: not counted
         elif kind is ControlReply:
             connection = self._by_name.get(route)
             if connection is not None:
@@ -456,14 +475,25 @@ class MarketFeed:
             connection = self._by_name.get(route)
             if connection is not None:
                 connection.request_rotation()  # replacement opens before this one closes
-        store.note_message(route, event_time)
-        return None
+        self._read_count += 1
+        if event_time is not None:
+            self._read_event_time = event_time
 
-    def _tapped_ingest(self, route: str, raw: bytes) -> object:
-        """ingest, with the raw bytes shown to the tap first (exactly as received)."""
+    def end_read(self, route: str) -> None:
+        """The messages :meth:`receive` took since the last call arrived together: note them."""
+        count = self._read_count
+        if count:
+            self.store.note_messages(route, count, self._read_event_time, self._read_now)
+            self._read_count = 0
+            self._read_event_time = None
+        self._read_now = None
+
+
+    def _tapped_receive(self, route: str, raw: bytes) -> None:
+        """receive, with the raw bytes shown to the tap first (exactly as received)."""
         assert self.tap is not None
         self.tap.frame(route, raw)
-        return self.ingest(route, raw)
+        self.receive(route, raw)
 
     # ------------------------------------------------------------------ snapshots
 

@@ -31,6 +31,7 @@ from tuimon.feeds.proxy import Proxy, open_tunnel
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[bytes], None]
+OnReadEnd = Callable[[], object]
 
 
 class WireClosed(WebSocketException):
@@ -40,9 +41,12 @@ class WireClosed(WebSocketException):
 class _Pump(asyncio.Protocol):
     """Moves bytes between the socket and the sans-I/O protocol; delivers whole messages."""
 
-    def __init__(self, ws: ClientProtocol, on_message: OnMessage) -> None:
+    def __init__(
+        self, ws: ClientProtocol, on_message: OnMessage, on_read_end: OnReadEnd | None = None
+    ) -> None:
         self.ws = ws
         self.on_message = on_message
+        self.on_read_end = on_read_end
         self.transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
         self.opened: asyncio.Future[None] = loop.create_future()
@@ -60,6 +64,7 @@ class _Pump(asyncio.Protocol):
         ws = self.ws
         ws.receive_data(data)
         on_message = self.on_message
+        delivered = self.frames
         for event in ws.events_received():
             if type(event) is Frame:
                 opcode = event.opcode
@@ -93,6 +98,14 @@ class _Pump(asyncio.Protocol):
                     self._finish(ws.handshake_exc)
                 elif not self.opened.done():
                     self.opened.set_result(None)
+        if self.frames != delivered and self.on_read_end is not None:
+            # The owner's per-read work (its health accounting) once for this read's messages.
+            try:
+                self.on_read_end()
+            except Exception as exc:
+                log.exception("message handler failed")
+                self._finish(exc)
+                return
         self._flush()
 
     def eof_received(self) -> bool:
@@ -172,11 +185,16 @@ async def connect(
     url: str,
     on_message: OnMessage,
     *,
+    on_read_end: OnReadEnd | None = None,
     open_timeout: float = 10.0,
     max_size: int = 2**24,
     proxy: Proxy | None = None,
 ) -> WireConnection:
     """Open ``url`` (ws:// or wss://) and deliver each message's bytes to ``on_message``.
+
+    ``on_read_end`` is called once after the messages of one TCP read have all been delivered
+    (not after a read that completed none): they arrived together, so their owner can note
+    them together.
 
     With ``proxy`` the TCP path is a tunnel through it (HTTP CONNECT or SOCKS5); TLS and the
     WebSocket handshake then run end to end with the exchange, over that tunnel.
@@ -192,7 +210,7 @@ async def connect(
     async with asyncio.timeout(open_timeout):
         if proxy is None:
             _transport, pump = await loop.create_connection(
-                lambda: _Pump(ws, on_message),
+                lambda: _Pump(ws, on_message, on_read_end),
                 uri.host,
                 uri.port,
                 ssl=context,
@@ -202,7 +220,7 @@ async def connect(
             sock = await open_tunnel(proxy, uri.host, uri.port)
             # From here the socket is the transport's: asyncio closes it if TLS fails.
             _transport, pump = await loop.create_connection(
-                lambda: _Pump(ws, on_message),
+                lambda: _Pump(ws, on_message, on_read_end),
                 sock=sock,
                 ssl=context,
                 server_hostname=server_hostname,

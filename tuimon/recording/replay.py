@@ -16,7 +16,6 @@ position), and monotonic time never goes backwards, across restarts too.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -210,14 +209,21 @@ class ReplayConnection:
         on_frame: Callable[[str, bytes], object],
         on_open: Callable[[Any, bool], None],
         on_state: Callable[[str, bool, str], None],
+        on_read_end: Callable[[str], object],
     ) -> None:
         self.source = source
         self.name = name
         self.route = route
         self.desired: set[str] = set()
-        self.deliver = functools.partial(on_frame, name)  # as StreamConnection does
+        self._on_frame = on_frame
+        self._on_read_end = on_read_end
         self.on_open = on_open
         self.on_state = on_state
+
+    def deliver(self, raw: bytes) -> None:
+        """One recorded frame, as one read (the recording keeps frames, not TCP reads)."""
+        self._on_frame(self.name, raw)
+        self._on_read_end(self.name)
 
     def set_streams(self, streams: set[str]) -> None:
         """Recorded: the streams are whatever the recording carries."""
@@ -278,9 +284,10 @@ class ReplaySource:
         clock: Clock,
         config: Any,
         proxies: Any,
+        on_read_end: Callable[[str], object],
     ) -> ReplayConnection:
         """The worker's connection factory (:class:`tuimon.feeds.hooks.ConnectionFactory`)."""
-        return ReplayConnection(self, name, route, on_frame, on_open, on_state)
+        return ReplayConnection(self, name, route, on_frame, on_open, on_state, on_read_end)
 
     async def run(self) -> None:
         """Deliver every record at its time; ``done`` is set at the end (or the damage)."""

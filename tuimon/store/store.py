@@ -202,7 +202,7 @@ class Store:
         """Feed one diff through the symbol's sync rules.
 
         ``now`` is the frame's receive time (monotonic) when the caller has already read the
-        clock for it (the market worker, via :meth:`note_message`): one clock read per frame.
+        clock for it (the market worker reads it once per TCP read).
         """
         symbol = diff.symbol
         sync = self.books.get(symbol)
@@ -218,37 +218,6 @@ class Store:
             self._dirty.add(self._book_topics[symbol])
             if self._waiters:
                 self._waiters.wake(self)
-        return verdict
-
-    def receive_depth(self, route: str, diff: DepthDiff) -> Verdict:
-        """One depth frame off a route: :meth:`note_message` and :meth:`apply_depth` in one.
-
-        The market worker's busiest call, so it is one call with one clock read (the frame's
-        receive time, for health and the book's pulse), one route lookup and one wake-up check
-        (waiters see the frame counted and the book changed together).
-        """
-        record = self.health.routes.get(route) or self.health.route(route)
-        now = self._monotonic()
-        record.messages += 1
-        record.last_message_mono = now
-        record.latency_ms = int(now * 1000.0 + self._wall_offset_ms) - diff.event_time
-        if record.messages & 4095 == 0:
-            self._sync_wall_offset()
-        dirty = self._dirty
-        dirty.add(topics.HEALTH)
-        symbol = diff.symbol
-        sync = self.books.get(symbol)
-        if sync is None:
-            verdict = STALE  # not watched (late frame after UNSUBSCRIBE)
-        else:
-            verdict = sync.on_diff(diff)
-            if verdict is APPLIED:
-                self._pulses[symbol].beat(now)
-                dirty.add(self._book_topics[symbol])
-            elif verdict is GAP:
-                dirty.add(self._book_topics[symbol])
-        if self._waiters:
-            self._waiters.wake(self)
         return verdict
 
     def apply_snapshot(self, symbol: str, snapshot: DepthSnapshot) -> SnapshotVerdict:
@@ -395,18 +364,31 @@ class Store:
     def note_message(self, route: str, event_time: int | None) -> float:
         """One frame arrived on a route; ``event_time`` (ms) gives the feed latency.
 
-        Called for every frame, so it reads one clock: the receive wall time is derived from
-        the monotonic reading and a wall-minus-monotonic offset refreshed every 4096 frames and
-        on every ``take_dirty`` (so a wall-clock step is picked up within a frame or two).
         Returns the monotonic receive time, for :meth:`apply_depth`.
         """
+        return self.note_messages(route, 1, event_time)
+
+    def note_messages(
+        self, route: str, count: int, event_time: int | None, now: float | None = None
+    ) -> float:
+        """``count`` frames arrived together on a route (one TCP read); the newest event time
+        among them (ms, None if none had one) gives the feed latency.
+
+        The market worker calls this once per read, not per frame. ``now`` is the read's
+        receive time if the caller already read the clock. The receive wall time is derived
+        from the monotonic reading and a wall-minus-monotonic offset refreshed every 4096
+        frames and on every ``take_dirty`` (so a wall-clock step is picked up within a frame
+        or two). Returns the monotonic receive time.
+        """
         record = self.health.routes.get(route) or self.health.route(route)
-        now = self._monotonic()
-        record.messages += 1
+        if now is None:
+            now = self._monotonic()
+        before = record.messages
+        record.messages = before + count
         record.last_message_mono = now
         if event_time is not None:
             record.latency_ms = int(now * 1000.0 + self._wall_offset_ms) - event_time
-        if record.messages & 4095 == 0:
+        if (before ^ record.messages) >> 12:  # crossed a multiple of 4096
             self._sync_wall_offset()
         self._dirty.add(topics.HEALTH)
         if self._waiters:
