@@ -148,7 +148,7 @@ async def test_diffs_in_flight_catch_up_within_the_grace():
     check = asyncio.create_task(feed._check_stall(STALLED))
     await asyncio.sleep(0)  # one loop turn: the check has its answer and waits for the diff
     assert store.book_freshness(STALLED) == "silent"
-    store.apply_depth(DepthDiff(STALLED, 0, 101, 101, None, (("1", "3"),), ()))
+    store.apply_depth(DepthDiff(STALLED, 0, 101, 101, (("1", "3"),), ()))
     await check
     assert time.monotonic() - started < STALL_GRACE  # woken by the diff, not the timeout
     assert store.book_freshness(STALLED) == "live"
@@ -171,7 +171,7 @@ async def test_one_check_per_quiet_spell_and_none_for_a_quiet_connection():
     assert STALLED in store.health.status
     assert len(rest.calls) == 1
     # A new spell (a diff, then silence again) gets a check of its own.
-    store.apply_depth(DepthDiff(STALLED, 0, 101, 101, None, (("1", "3"),), ()))
+    store.apply_depth(DepthDiff(STALLED, 0, 101, 101, (("1", "3"),), ()))
     rest.last_update_id = 101
     clock.advance(20_000)
     store.note_message("spot", None)
@@ -181,7 +181,7 @@ async def test_one_check_per_quiet_spell_and_none_for_a_quiet_connection():
     assert len(rest.calls) == 2
     assert store.book_freshness(STALLED) == "live"  # quiet, and now known to be
     # The whole socket quiet: the connection's watchdog handles that, no REST check.
-    store.apply_depth(DepthDiff(STALLED, 0, 102, 102, None, (("1", "4"),), ()))
+    store.apply_depth(DepthDiff(STALLED, 0, 102, 102, (("1", "4"),), ()))
     clock.advance(60_000)
     feed._maybe_check_stall(STALLED)
     assert len(rest.calls) == 2

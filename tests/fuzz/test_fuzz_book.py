@@ -79,8 +79,8 @@ def truths(draw: st.DrawFn, futures: bool) -> Truth:
                     other_out[p] = Decimal(0)
         events.append(
             DepthDiff(
-                "BTCUSDT", 0, first, final, last if futures else None,
-                texts(b), texts(a),
+                "BTCUSDT", 0, first, final, texts(b), texts(a),
+                prev_final_id=last if futures else None,
             )
         )
         states[final] = (dict(bids), dict(asks))
@@ -208,8 +208,8 @@ def _fixed_truth(futures: bool) -> Truth:
         final = first + 1
         price, qty = Decimal(10 + i % 2), Decimal(i + 3)
         bids[price] = qty
-        events.append(DepthDiff("BTCUSDT", 0, first, final, last if futures else None,
-                                ((str(price), str(qty)),), ()))
+        events.append(DepthDiff("BTCUSDT", 0, first, final, ((str(price), str(qty)),), (),
+                                prev_final_id=last if futures else None))
         states[final] = (dict(bids), dict(asks))
         finals.append(final)
         last = final

@@ -74,9 +74,10 @@ def truths(draw: st.DrawFn, futures: bool) -> Truth:
         final = first + draw(st.integers(0, 3))
         events.append(
             DepthDiff(
-                "BTCUSDT", 1, first, final, last if futures else None,
+                "BTCUSDT", 1, first, final,
                 tuple((str(Decimal(p) * TICK), str(q)) for (b, p), q in by_level.items() if b),
                 tuple((str(Decimal(p) * TICK), str(q)) for (b, p), q in by_level.items() if not b),
+                prev_final_id=last if futures else None,
             )
         )
         assert not bids or not asks or max(bids) < min(asks)

@@ -32,6 +32,7 @@ from fuzz_strategies import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tuimon.protocol.decimals import is_exchange_decimal
 from tuimon.protocol.models import (
     BadFrame,
     BookTicker,
@@ -93,6 +94,11 @@ def check_event(event: Any) -> None:
         assert type(event.first_id) is int and type(event.final_id) is int
         assert event.first_id <= event.final_id
         assert event.prev_final_id is None or type(event.prev_final_id) is int
+        # Levels stay the exchange's text, each a decimal of the unsigned grammar.
+        assert type(event.bids) is tuple and type(event.asks) is tuple
+        for level in (*event.bids, *event.asks):
+            assert type(level) is tuple and len(level) == 2, level
+            assert all(type(t) is str and is_exchange_decimal(t) for t in level), level
     if hasattr(event, "symbol"):
         assert type(event.symbol) is str and event.symbol
 

@@ -215,7 +215,7 @@ async def test_ladder_header_shows_the_book_age_and_silent() -> None:
         bid = sync.book.best_bid()
         assert bid is not None
         next_id = sync.last_update_id + 1
-        diff = DepthDiff("BTCUSDT", 0, next_id, next_id, None, ((str(bid[0]), "2"),), ())
+        diff = DepthDiff("BTCUSDT", 0, next_id, next_id, ((str(bid[0]), "2"),), ())
         app.store.apply_depth(diff)
         app.flush_frame()
         await pilot.pause()

@@ -181,7 +181,7 @@ def test_a_book_waiting_for_a_snapshot_holds_a_bounded_buffer() -> None:
 
     sync = BookSync(futures=False)
     for i in range(MAX_BUFFER + 250):  # a long REST ban at 10 diffs a second
-        sync.on_diff(DepthDiff("BTCUSDT", 0, 101 + i, 101 + i, None, (), ()))
+        sync.on_diff(DepthDiff("BTCUSDT", 0, 101 + i, 101 + i, (), ()))
     assert sync.buffered() == MAX_BUFFER
     assert sync.stats.buffer_overflows == 250
     # The oldest went: a snapshot from before the buffer's start is refused, never bridged.

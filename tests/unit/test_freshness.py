@@ -143,7 +143,7 @@ def routed_store(symbol: str = "BTCUSDT") -> tuple[Store, FrozenClock]:
 
 def next_diff(store: Store, symbol: str = "BTCUSDT") -> DepthDiff:
     last = store.books[symbol].last_update_id
-    return DepthDiff(symbol, 0, last + 1, last + 1, None, (("1", "2"),), ())
+    return DepthDiff(symbol, 0, last + 1, last + 1, (("1", "2"),), ())
 
 
 def step(store: Store, clock: FrozenClock, ms: int = 100) -> None:

@@ -69,7 +69,7 @@ def test_resync_total_survives_dropping_the_book():
     store = Store("spot", clock=FrozenClock())
     store.book("BTCUSDT")
     store.apply_snapshot("BTCUSDT", DepthSnapshot(5, (), ()))
-    gap = DepthDiff("BTCUSDT", 1, 9, 10, None, (), ())
+    gap = DepthDiff("BTCUSDT", 1, 9, 10, (), ())
     store.apply_depth(gap)
     assert store.resyncs == 1
     store.drop_book("BTCUSDT")

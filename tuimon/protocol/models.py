@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated
+
+import msgspec
 
 Level = tuple[Decimal, Decimal]
 """One price level: (price, quantity). A zero quantity means "remove this level"."""
@@ -55,21 +58,48 @@ class Kline:
     closed: bool
 
 
-@dataclass(slots=True)
-class DepthDiff:
+WireInt = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+"""A JSON integer in int64, for records msgspec decodes. orjson reads integers beyond u64 as
+floats, which the general parser refuses where an integer belongs, so the fast path must not
+take them; msgspec cannot bound at u64, so the (never sent) ints between the two go to the
+general parser, which takes them."""
+
+
+class DepthDiff(
+    msgspec.Struct,
+    tag_field="e",
+    tag="depthUpdate",
+    gc=False,
+    rename={
+        "symbol": "s",
+        "event_time": "E",
+        "first_id": "U",
+        "final_id": "u",
+        "bids": "b",
+        "asks": "a",
+        "prev_final_id": "pu",
+        "transaction_time": "T",
+    },
+):
     """``depthUpdate`` diff event. ``prev_final_id`` (``pu``) exists only on futures.
 
     Levels are checked text (:data:`TextLevel`); the book turns prices into Decimals.
+
+    The busiest record, so it is a msgspec Struct that the fast path decodes straight off the
+    wire (the ``rename`` map is the exchange's keys; :mod:`tuimon.protocol.typed`): no second
+    object, no copy of the level arrays. Decoding checks only shapes and integer types; the
+    parser then applies the decimal grammar and ``U <= u`` before it hands the record out.
+    gc=False: it holds only strings, ints and tuples of strings, never a cycle.
     """
 
     symbol: str
-    event_time: int
-    first_id: int
-    final_id: int
-    prev_final_id: int | None
+    event_time: WireInt
+    first_id: WireInt
+    final_id: WireInt
     bids: tuple[TextLevel, ...]
     asks: tuple[TextLevel, ...]
-    transaction_time: int | None = None
+    prev_final_id: WireInt | None = None
+    transaction_time: WireInt | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,6 @@ from tuimon.protocol.models import (
 from tuimon.protocol.streams import REQUEST_ID_MAX
 from tuimon.protocol.typed import (
     DECODE_ERRORS,
-    DepthWire,
     KlineWire,
     MiniTickerWire,
     decode_envelope,
@@ -165,9 +164,9 @@ def _depth(d: dict[str, Any]) -> DepthDiff:
         event_time,
         first,
         final,
-        pu,
         parse_level_texts(d["b"], "b"),
         parse_level_texts(d["a"], "a"),
+        pu,
         transaction_time,
     )
 
@@ -334,16 +333,13 @@ def parse_frame(raw: bytes | str) -> tuple[str | None, Frame]:
     try:
         # One function for the hot path: the builders are inline (a call is ~0.1 µs, and so
         # is typing.cast: ``type(d) is`` narrows without one).
-        if type(d) is DepthWire:
-            depth = d
-            first, final, symbol = depth.U, depth.u, depth.s
-            if first <= final and symbol:
-                b, a = depth.b, depth.a
+        if type(d) is DepthDiff:
+            # The record itself, decoded: it is handed out once its values are checked.
+            diff = d
+            if diff.first_id <= diff.final_id and diff.symbol:
+                b, a = diff.bids, diff.asks
                 # msgspec checked that each level is two strings; one side is often empty.
                 if (not b or levels_ok(b)) and (not a or levels_ok(a)):
-                    diff = DepthDiff(
-                        symbol, depth.E, first, final, depth.pu, tuple(b), tuple(a), depth.T
-                    )
                     return envelope.stream, diff
         elif type(d) is MiniTickerWire:
             t = d

@@ -1,13 +1,15 @@
 """The shapes of the busy market streams, for typed decoding with msgspec (the fast path).
 
 A combined-stream frame of a ``depthUpdate``, ``24hrMiniTicker`` or ``kline`` event decodes in
-one C pass straight into these Structs: field names, integer types (a JSON float or ``true`` is
-not an int here either) and the level arrays are checked by the decoder; unknown keys are
-skipped, as the general parser ignores them. Prices and quantities stay strings: the strict
-decimal grammar is applied to them afterwards (``levels_ok``, ``parse_decimal``), never
-msgspec's own number parsing, and nothing here is ever a float. A depth level must be exactly
-two strings here (``tuple[str, str]``, checked in C); the general parser reads the first two
-items of a longer array, so such a frame goes there and gets the same record.
+one C pass straight into these Structs (a depth diff into its record,
+:class:`~tuimon.protocol.models.DepthDiff`, itself a Struct): field names, integer types (a
+JSON float or ``true`` is not an int here either) and the level arrays are checked by the
+decoder; unknown keys are skipped, as the general parser ignores them. Prices and quantities
+stay strings: the strict decimal grammar is applied to them afterwards (``levels_ok``,
+``parse_decimal``), never msgspec's own number parsing, and nothing here is ever a float. A
+depth level must be exactly two strings here (``tuple[str, str]``, checked in C); the general
+parser reads the first two items of a longer array, so such a frame goes there and gets the
+same record.
 
 This module only recognises the common, well-formed case. Anything it refuses (another event,
 a control reply, a missing key, a wrong type, invalid JSON) goes to the general parser in
@@ -17,31 +19,15 @@ always did; see :func:`tuimon.protocol.parse.parse_frame`.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 
-Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-"""A JSON integer in int64. orjson reads integers beyond u64 as floats, which the general parser
-refuses where an integer belongs, so the fast path must not take them; msgspec cannot bound at
-u64, so the (never sent) ints between the two go to the general parser, which takes them."""
+from tuimon.protocol.models import DepthDiff, WireInt
+
+Int = WireInt
 
 
-# gc=False: these Structs never form reference cycles (strings, ints, lists of string pairs),
+# gc=False: these Structs never form reference cycles (strings, ints, nested Structs),
 # so the collector need not track them: one less object per frame for gen-0 collections.
-class DepthWire(msgspec.Struct, tag_field="e", tag="depthUpdate", gc=False):
-    """``depthUpdate`` as sent; ``pu`` and ``T`` only on futures."""
-
-    E: Int
-    s: str
-    U: Int
-    u: Int
-    b: list[tuple[str, str]]
-    a: list[tuple[str, str]]
-    pu: Int | None = None
-    T: Int | None = None
-
-
 class MiniTickerWire(msgspec.Struct, tag_field="e", tag="24hrMiniTicker", gc=False):
     """``24hrMiniTicker`` as sent."""
 
@@ -83,7 +69,7 @@ class Envelope(msgspec.Struct, gc=False):
     """A combined-stream frame ``{"stream": ..., "data": ...}`` of one of the busy events."""
 
     stream: str
-    data: DepthWire | MiniTickerWire | KlineWire
+    data: DepthDiff | MiniTickerWire | KlineWire
 
 
 decode_envelope = msgspec.json.Decoder(Envelope).decode

@@ -9,9 +9,13 @@ the replay position, or, before the first has come, that one once the position r
 a depth snapshot is as far ahead of the diff stream as it was live, and books sync through the
 client's real sequence checks). Unrecorded requests get HTTP 400 with an exchange-style body.
 
-The timeline starts with the first request of any kind and plays once; afterwards the sockets
-stay open and quiet. One timeline serves every client: a client that joins late gets the
-recording from where it is (and no snapshot newer than the start, so its books may not sync).
+The timeline starts when the first stream socket opens and plays once; afterwards the sockets
+stay open and quiet. A client's REST warm-up (exchangeInfo, klines) comes before its streams
+and must not eat into the recording: the recorded session's first diffs come a few ms before
+its first snapshot, so a client that subscribed even 50 ms into the timeline missed the diffs
+that link to that snapshot and could never sync. REST answered before the start are the first
+recorded ones. One timeline serves every client: a client that joins late gets the recording
+from where it is (and no snapshot newer than the start, so its books may not sync).
 """
 
 from __future__ import annotations
@@ -219,7 +223,6 @@ class ReplaySimServer:
         await self.stop()
 
     async def _rest_handler(self, request: web.Request) -> web.Response:
-        self._start_timeline()
         self.stats.rest_requests += 1
         params = tuple(sorted((k, v) for k, v in request.query.items()))
         entry = self.rest_index.get((request.path, params))
