@@ -15,8 +15,9 @@ strings are most of the ingest path's cost, so a quantity that is replaced befor
 it (nearly all of them: the screen shows ~20 levels of one symbol, 10 times a second) never
 costs a ``Decimal()``: about 130 ns, plus a cache write, saved per quantity.
 
-Zero ("remove this level") is read from the text: a grammar-valid decimal is zero exactly when
-it has no digit 1-9 (``"0"``, ``"0.00000000"``).
+Zero ("remove this level") is read from the text (the book's ``qty.strip("0.")``, inline on its
+hot path): a grammar-valid decimal is zero exactly when it has no digit 1-9 (``"0"``,
+``"0.00000000"``).
 """
 
 from __future__ import annotations
@@ -40,29 +41,23 @@ QTYS_MAX = 4_096
 _match = UNSIGNED_PATTERN.fullmatch
 
 
+def _cached(text: str, cache: dict[str, Decimal], limit: int) -> Decimal:
+    value = cache.get(text)
+    if value is None:
+        if len(cache) >= limit:
+            cache.clear()
+        value = cache[text] = Decimal(text)
+    return value
+
+
 def price_of(text: str) -> Decimal:
     """A checked price text → its Decimal (cached). ``text`` must already match the grammar."""
-    price = PRICE_CACHE.get(text)
-    if price is None:
-        if len(PRICE_CACHE) >= PRICES_MAX:
-            PRICE_CACHE.clear()
-        price = PRICE_CACHE[text] = Decimal(text)
-    return price
+    return _cached(text, PRICE_CACHE, PRICES_MAX)
 
 
 def qty_of(text: str) -> Decimal:
     """A checked quantity text → its Decimal (cached: a level read at frame rate repeats)."""
-    qty = QTY_CACHE.get(text)
-    if qty is None:
-        if len(QTY_CACHE) >= QTYS_MAX:
-            QTY_CACHE.clear()
-        qty = QTY_CACHE[text] = Decimal(text)
-    return qty
-
-
-def is_zero(text: str) -> bool:
-    """True when a checked decimal text is zero (no digit 1-9)."""
-    return not text.strip("0.")
+    return _cached(text, QTY_CACHE, QTYS_MAX)
 
 
 def levels_ok(levels: Iterable[TextLevel]) -> bool:
@@ -86,7 +81,6 @@ __all__ = [
     "PRICE_CACHE",
     "QTYS_MAX",
     "QTY_CACHE",
-    "is_zero",
     "levels_ok",
     "price_of",
     "qty_of",
