@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable
 from ui_helpers import sample_app, settle
@@ -16,6 +17,7 @@ from tuimon.ui.sample import ROUTE, make_stale
 from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
 from tuimon.ui.widgets.kline_spark import contiguous_tail
+from tuimon.ui.widgets.ticker_grid import TickerGrid
 
 SIZE = (120, 40)
 
@@ -281,12 +283,20 @@ async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
         grid = app.main.grid
         rendered: list[tuple[int, int]] = []
         original = DataTable._render_cell
+        plain = TickerGrid._plain_cell
 
         def spy(self, row_index, column_index, *args, **kwargs):
             rendered.append((row_index, column_index))
             return original(self, row_index, column_index, *args, **kwargs)
 
+        def plain_spy(self, cell, row_index, column_index, *args, **kwargs):
+            lines = plain(self, cell, row_index, column_index, *args, **kwargs)
+            if lines is not None:  # built here, not by DataTable: a render all the same
+                rendered.append((row_index, column_index))
+            return lines
+
         DataTable._render_cell = spy  # type: ignore[method-assign]
+        TickerGrid._plain_cell = plain_spy  # type: ignore[method-assign]
         try:
             old = app.store.tickers["ETHUSDT"]
             app.clock.advance(100)
@@ -297,12 +307,50 @@ async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
             await pilot.pause()
         finally:
             DataTable._render_cell = original  # type: ignore[method-assign]
+            TickerGrid._plain_cell = plain  # type: ignore[method-assign]
         row = grid.get_row_index("ETHUSDT")
         body = sorted(cell for cell in rendered if cell[0] >= 0)
         last, change = (grid.get_column_index(key) for key in ("last", "change"))
         # DataTable alone re-renders every cell of the line (its cache key is table-wide).
         assert body == sorted([(row, last), (row, change)])
         assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
+
+
+async def test_grid_cells_built_directly_are_the_cells_datatable_renders() -> None:
+    """The grid's direct cell segments equal DataTable's Rich rendering in every state."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        # Each fits the narrowest column (8 cells); trailing blanks go when right-justified.
+        texts = ["BTCUSDT", "3.41  ", "0.32 ▲", "−1.37%", "—", "x" * 8, " a  b "]
+        styles = ["", *(grid._style(k) for k in ("up", "down", "flash-up", "flash-down", "muted"))]
+        compared = 0
+        for stale in (False, True):  # the -stale class tints the grid's own style
+            grid.set_class(stale, "-stale")
+            await pilot.pause()
+            for row in range(2):
+                row_key = grid._row_locations.get_key(row)
+                for column, spec in enumerate(grid.ordered_columns):
+                    width = spec.get_render_width(grid)
+                    for text in texts:
+                        for style in styles:
+                            for justify in ("left", "right"):
+                                cell = Text(text, style=style, justify=justify)
+                                grid._data[row_key][spec.key] = cell
+                                grid._update_count += 1  # DataTable's own cache: a new cell
+                                for cursor in (False, True):
+                                    for hover in (False, True):
+                                        args = (grid.rich_style, width, cursor, hover)
+                                        direct = grid._plain_cell(cell, row, column, *args)
+                                        assert direct is not None
+                                        rich = DataTable._render_cell(grid, row, column, *args)
+                                        assert direct == rich, (text, style, justify)
+                                        compared += 1
+        assert compared == 2 * 2 * len(grid.columns) * len(texts) * len(styles) * 2 * 4
+        # What it does not handle is left to DataTable: too long, several lines, spans.
+        for cell in (Text("x" * 14), Text("a\nb"), Text.assemble(("a", "bold"), "b"), Text("")):
+            assert grid._plain_cell(cell, 0, 0, grid.rich_style, 15, False, False) is None
 
 
 async def test_grid_prices_use_tick_size() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -150,6 +151,8 @@ class TickerGrid(DataTable[Text]):
         """Likewise the mark price, while the mark column is shown."""
         self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
         """Rendered cells by their content (see :meth:`_render_cell`)."""
+        self._meta_styles: dict[tuple[int, int], Style] = {}
+        """Each cell position's mouse meta style (``Style.from_meta`` pickles: made once)."""
 
     # ------------------------------------------------------------------ setup
 
@@ -236,11 +239,78 @@ class TickerGrid(DataTable[Text]):
         cached = self._rendered.get(key)
         if cached is not None and cached[0] is cell:
             return cached[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        lines = self._plain_cell(cell, row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         if len(self._rendered) >= CELL_CACHE:
             self._rendered.clear()
         self._rendered[key] = (cell, lines)  # type: ignore[assignment]
         return lines
+
+    def _plain_cell(
+        self,
+        cell: object,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[list[Segment]] | None:
+        """The segments DataTable would render for a one-line, one-style cell, built directly.
+
+        DataTable renders every cell through Rich (Styled, Padding, Text wrapping and
+        justification): most of the grid's cost, though our cells are a single-style Text on
+        one line. This builds the very same segments (padding, justification, styles with the
+        row/column meta that mouse clicks read), which ``test_ui_widgets`` checks against
+        DataTable's own rendering in every state. Anything else (spans, a named style, text
+        too long for the cell, taller rows) returns None: DataTable renders it.
+        """
+        if not isinstance(cell, Text) or cell.spans:
+            return None
+        text_style = cell.style
+        if isinstance(text_style, str) and text_style:
+            return None
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row is None or row.height != 1 or self.fixed_rows or self.fixed_columns:
+            return None
+        plain = cell.plain
+        justify = cell.justify
+        if justify == "right":
+            plain = plain.rstrip()  # as Rich justifies: trailing blanks go
+        elif justify != "left":
+            return None
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        length = cell_len(plain)
+        if not length or length > inner or "\n" in plain or "\t" in plain:
+            return None
+        fill = " " * (inner - length)
+        body = plain + fill if justify == "left" else fill + plain
+        meta = self._meta_styles.get((row_index, column_index))
+        if meta is None:
+            meta = self._meta_styles[(row_index, column_index)] = Style.from_meta(
+                {"row": row_index, "column": column_index}
+            )
+        component, post = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = base_style + meta + component
+        body_style = pre + text_style if text_style else pre
+        edge = " " * pad
+        text = Segment(body, body_style + post)
+        if not pad:
+            return [[text]]
+        return [[Segment(edge, pre + post), text, Segment(edge, pre + post)]]
 
     # ------------------------------------------------------------------ partial repaint
 
