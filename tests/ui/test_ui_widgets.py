@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
 from ui_helpers import sample_app, settle
@@ -13,7 +14,7 @@ from ui_helpers import sample_app, settle
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
 from tuimon.ui.driver import OutputMeter
-from tuimon.ui.sample import ROUTE, make_stale
+from tuimon.ui.sample import ROUTE, WATCHLIST, make_stale
 from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
 from tuimon.ui.widgets.kline_spark import contiguous_tail
@@ -351,6 +352,36 @@ async def test_grid_cells_built_directly_are_the_cells_datatable_renders() -> No
         # What it does not handle is left to DataTable: too long, several lines, spans.
         for cell in (Text("x" * 14), Text("a\nb"), Text.assemble(("a", "bold"), "b"), Text("")):
             assert grid._plain_cell(cell, 0, 0, grid.rich_style, 15, False, False) is None
+
+
+async def test_grid_rows_are_the_lines_datatable_renders() -> None:
+    """The grid's own row lines equal DataTable's: cursor, hover, focus, stale tint."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        app.store.apply_mini_ticker(  # a flashing, up-coloured row among the others
+            replace(old := app.store.tickers["ETHUSDT"], close=old.close + Decimal("1.5"))
+        )
+        app.flush_frame()
+        compared = 0
+        for stale, focused in ((False, False), (True, False), (False, True)):
+            grid.set_class(stale, "-stale")
+            if focused:
+                grid.focus()
+            await pilot.pause()
+            grid._pseudo_class_state = grid.get_pseudo_class_state()
+            for cursor_row, hover_row in ((0, -1), (1, 1), (3, 2)):
+                cursor, hover = Coordinate(cursor_row, 0), Coordinate(hover_row, 0)
+                for row in range(grid.row_count):
+                    row_key = grid._row_locations.get_key(row)
+                    ours = grid._render_line_in_row(row_key, 0, grid.rich_style, cursor, hover)
+                    theirs = DataTable._render_line_in_row(
+                        grid, row_key, 0, grid.rich_style, cursor, hover
+                    )
+                    assert ours == theirs, (row, cursor_row, hover_row, stale, focused)
+                    compared += 1
+        assert compared == 3 * 3 * len(WATCHLIST)
 
 
 async def test_grid_prices_use_tick_size() -> None:

@@ -23,7 +23,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tuimon.clock import Clock
 from tuimon.protocol.models import MarkPrice, MiniTicker
@@ -152,6 +152,8 @@ class TickerGrid(DataTable[Text]):
         self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
         """Rendered cells by their content (see :meth:`_render_cell`)."""
         self._meta_styles: dict[tuple[int, int], Style] = {}
+        self._extend_styles: dict[tuple[object, ...], Style] = {}
+        """Style of the blank right of the columns, per row and cursor state."""
         """Each cell position's mouse meta style (``Style.from_meta`` pickles: made once)."""
 
     # ------------------------------------------------------------------ setup
@@ -198,6 +200,7 @@ class TickerGrid(DataTable[Text]):
         super().notify_style_update()
         self._styles = {}
         self._rendered = {}
+        self._extend_styles = {}
         self._restyle = True
 
     def _render_cell(
@@ -246,6 +249,69 @@ class TickerGrid(DataTable[Text]):
             self._rendered.clear()
         self._rendered[key] = (cell, lines)  # type: ignore[assignment]
         return lines
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """A body row's line: DataTable's segments, without its per-line lookups.
+
+        DataTable recomputes per line what this grid never uses (the header style and the
+        background colours, two walks up the DOM) and keys its row cache on a table-wide
+        update counter, so every repainted row pays for them. Same output (checked against
+        DataTable in ``test_ui_widgets``); the header and layouts this grid never has (row
+        labels, fixed columns or rows, zebra stripes, cell cursor) are left to DataTable.
+        """
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        if (
+            row_index < 0
+            or self.cursor_type != "row"
+            or self.zebra_stripes
+            or self.fixed_rows
+            or self.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        render_cell = self._render_cell
+        cells: list[list[Segment]] = []
+        table_width = 0
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            cells.append(
+                render_cell(row_index, column_index, base_style, width, cursor, hover)[line_no]
+            )
+        key = (
+            row_index,
+            cursor,
+            hover,
+            base_style,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        extend_style = self._extend_styles.get(key)
+        if extend_style is None:
+            component, _post = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                False, False,
+            )
+            extend_style = base_style + component + Style.from_meta(
+                {"row": row_index, "column": 0, "out_of_bounds": True}
+            )
+            if len(self._extend_styles) >= CELL_CACHE:
+                self._extend_styles.clear()
+            self._extend_styles[key] = extend_style
+        cells.append([Segment(" " * max(0, self.size.width - table_width), extend_style)])
+        return [], cells
 
     def _plain_cell(
         self,
