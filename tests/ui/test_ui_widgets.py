@@ -277,6 +277,38 @@ async def test_grid_writes_only_changed_cells_and_flashes() -> None:
         assert grid._flash_until == {}
 
 
+async def test_grid_formats_only_the_cells_a_ticker_change_can_move() -> None:
+    """A new close formats Last and 24h % only; a flash costs nothing until it ends."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        formatted: list[tuple[str, str]] = []
+        original = grid._cell
+
+        def spy(symbol: str, column: str):
+            formatted.append((symbol, column))
+            return original(symbol, column)
+
+        grid._cell = spy  # type: ignore[method-assign]
+        old = app.store.tickers["ETHUSDT"]
+        app.clock.advance(100)
+        app.store.apply_mini_ticker(
+            replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("1.5"))
+        )
+        app.flush_frame()
+        assert sorted(formatted) == [("ETHUSDT", "change"), ("ETHUSDT", "last")]
+        formatted.clear()
+        for _ in range(3):  # flashing, nothing new: nothing to format
+            app.clock.advance(100)
+            app.flush_frame()
+        assert formatted == []
+        app.clock.advance(1_000)
+        app.flush_frame()
+        assert formatted == [("ETHUSDT", "last")]  # the flash ends
+        assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
+
+
 async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:

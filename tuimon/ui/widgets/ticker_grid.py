@@ -509,14 +509,16 @@ class TickerGrid(DataTable[Text]):
             for symbol in self._symbols:
                 ticker = tickers.get(symbol)
                 mark = marks.get(symbol) if marks is not None else None
+                prev = seen.get(symbol)
+                mark_moved = marks is not None and seen_marks.get(symbol) is not mark
                 if (
                     ticker is not None
-                    and seen.get(symbol) is ticker
-                    and (marks is None or seen_marks.get(symbol) is mark)
-                    and symbol not in self._flash_until
+                    and prev is ticker
+                    and not mark_moved
                     and symbol not in expired
                 ):
-                    continue  # nothing in this row can have changed
+                    # Nothing in this row can have changed (a flash only ends: ``expired``).
+                    continue
                 if marks is not None:
                     seen_marks[symbol] = mark
                 if ticker is not None:
@@ -526,7 +528,7 @@ class TickerGrid(DataTable[Text]):
                         self._tick_dir[symbol] = 1 if ticker.close > previous else -1
                         self._flash_until[symbol] = now + FLASH_SECONDS
                     self._last_close[symbol] = ticker.close
-                for column in self._columns:
+                for column in self._columns_to_write(symbol, prev, ticker, mark_moved, expired):
                     text, kind, justify = self._cell(symbol, column.key)
                     key = (symbol, column.key)
                     if self._cells.get(key) == (text, kind):
@@ -540,6 +542,36 @@ class TickerGrid(DataTable[Text]):
             self._quiet = False
         for coordinate in changed:
             self.refresh_coordinate(coordinate)
+
+    def _columns_to_write(
+        self,
+        symbol: str,
+        prev: MiniTicker | None,
+        ticker: MiniTicker | None,
+        mark_moved: bool,
+        expired: set[str],
+    ) -> Sequence[GridColumn]:
+        """The columns a row update can change: formatting the others again (six decimals
+        per ticker) would only find the text they already show."""
+        if prev is None or ticker is None:
+            return self._columns  # a new row, a restyle, or no data: every cell
+        keys: set[str] = set()
+        if ticker is not prev:
+            if ticker.close != prev.close:
+                keys.update(("last", "change"))
+            if ticker.open != prev.open:
+                keys.add("change")
+            if ticker.high != prev.high:
+                keys.add("high")
+            if ticker.low != prev.low:
+                keys.add("low")
+            if ticker.quote_volume != prev.quote_volume:
+                keys.add("volume")
+        if symbol in expired:
+            keys.add("last")  # the flash ends
+        if mark_moved:
+            keys.add("mark")
+        return [column for column in self._columns if column.key in keys]
 
     def _cell(self, symbol: str, column: str) -> tuple[str, str, Justify]:
         """(text, style kind, justify) of one cell from the store."""
