@@ -416,6 +416,25 @@ async def test_grid_rows_are_the_lines_datatable_renders() -> None:
         assert compared == 3 * 3 * len(WATCHLIST)
 
 
+async def test_grid_lines_in_a_repaint_pass_are_datatables_lines() -> None:
+    """With the pass's style worked out once, every line (header, scrolled rows) is the same."""
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # short: the grid scrolls to the cursor
+        await settle(pilot)
+        grid = app.main.grid
+        grid.move_cursor(row=grid.row_count - 1, animate=False)
+        await pilot.pause()
+        assert grid.scroll_y > 0
+        height = grid.size.height
+        expected = [DataTable.render_line(grid, y) for y in range(height)]
+        grid._pass_style = grid.rich_style
+        try:
+            assert [grid.render_line(y) for y in range(height)] == expected
+        finally:
+            grid._pass_style = None
+        assert grid.render_lines(Region(0, 0, grid.size.width, height)) == expected
+
+
 async def test_grid_prices_use_tick_size() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:

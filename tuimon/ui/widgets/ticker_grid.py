@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -153,6 +154,8 @@ class TickerGrid(DataTable[Text]):
         """Rendered cells by their content (see :meth:`_render_cell`)."""
         self._meta_styles: dict[tuple[int, int], Style] = {}
         self._extend_styles: dict[tuple[object, ...], Style] = {}
+        self._pass_style: Style | None = None
+        """The grid's style during a repaint pass (see :meth:`render_lines`)."""
         """Style of the blank right of the columns, per row and cursor state."""
         """Each cell position's mouse meta style (``Style.from_meta`` pickles: made once)."""
 
@@ -249,6 +252,26 @@ class TickerGrid(DataTable[Text]):
             self._rendered.clear()
         self._rendered[key] = (cell, lines)  # type: ignore[assignment]
         return lines
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One repaint pass: the grid's own style is worked out once for all its lines."""
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's, with the style of the pass (``rich_style`` walks up the DOM and
+        blends every ancestor's colours: DataTable asks for it again for every line)."""
+        base_style = self._pass_style
+        if base_style is None or self.fixed_rows:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        header = self.get_row_height(self._header_row_key) if self.show_header else 0
+        if y >= header:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, base_style)
 
     def _render_line_in_row(
         self,
