@@ -9,6 +9,7 @@ from ui_helpers import fake_feed_app
 
 from tuimon.feeds.rest import RestError
 from tuimon.protocol.endpoints import Market, resolve_endpoints
+from tuimon.ui import launch
 from tuimon.ui.app import TuimonApp
 from tuimon.ui.launch import run_monitor
 from tuimon.ui.sample import WATCHLIST
@@ -36,6 +37,25 @@ async def test_default_watchlist_is_top_symbols() -> None:
         assert any(isinstance(m, TuimonApp.FeedReady) for m in seen)
         app.flush_frame()
         assert app.first_live_frame is not None
+
+
+async def test_start_up_heap_is_frozen_once_after_the_first_live_frame(monkeypatch) -> None:
+    """``tuimon`` freezes its start-up objects for the GC once the first tickers show."""
+    calls: list[str] = []
+    monkeypatch.setattr(launch.gc, "collect", lambda: calls.append("collect"))
+    monkeypatch.setattr(launch.gc, "freeze", lambda: calls.append("freeze"))
+    app, _feed = fake_feed_app(top=("ETHUSDT", "BTCUSDT"))
+    app.after_first_live_frame = launch.freeze_startup_heap
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        app.flush_frame()
+        await pilot.pause()  # the hook runs after the refresh that shows the frame
+        assert app.first_live_frame is not None
+        assert calls == ["collect", "freeze"]  # garbage first, then the rest
+        for _ in range(3):
+            app.flush_frame()
+            await pilot.pause()
+    assert calls == ["collect", "freeze"]  # garbage first, then the rest: once
 
 
 async def test_cli_symbols_are_checked_and_kept() -> None:

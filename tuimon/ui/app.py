@@ -13,7 +13,7 @@ and hand the feed a new :class:`~tuimon.feeds.market.Watch` without awaiting the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import PurePath
 from typing import ClassVar, Protocol
@@ -214,6 +214,9 @@ class TuimonApp(App[None]):
         """Frames flushed so far (tests and the benchmark read it)."""
         self.first_live_frame: float | None = None
         """Monotonic time of the first frame that showed tickers (launch-time benchmark)."""
+        self.after_first_live_frame: Callable[[], object] | None = None
+        """Called once, after the first frame with tickers is on screen (start-up is over:
+        ``tuimon`` freezes its start-up heap for the garbage collector then)."""
         self.exit_message: str | None = None
         """One line for stderr after the terminal is restored (fatal start-up problems)."""
         self._pending: set[str] = set()
@@ -406,6 +409,8 @@ class TuimonApp(App[None]):
         self.frames += 1
         if self.first_live_frame is None and self.store.tickers:
             self.first_live_frame = now
+            if self.after_first_live_frame is not None:
+                self.call_after_refresh(self.after_first_live_frame)
 
     def _mark_positions(self) -> bool:
         """Unrealized PnL of USDⓈ-M positions follows the market; True when any changed.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -50,6 +51,21 @@ SHOWN_AFTER_EXIT = 5
 
 DEMO_AUTOPLAY = 1.0
 """Seconds between the demo account's actions (place, fill, cancel, deposit)."""
+
+
+def freeze_startup_heap() -> None:
+    """Leave the objects that start-up made out of every later garbage collection.
+
+    A full (generation 2) collection walks every container object in the process: in
+    ``--demo`` about 150,000 of them (widgets, styles, symbol tables, the simulator's
+    books and candles), about 70 ms each, every ten seconds or so: 0.7 % of a core and a
+    visible stall, to find nothing, since those objects live as long as the monitor.
+    Frozen after one last collection (so start-up garbage is freed, not kept), later
+    collections look only at what was made since. Objects are still freed by reference
+    counting as usual; only a reference cycle among frozen objects would outlive its use.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def account_credentials(
@@ -188,6 +204,7 @@ async def _run(
             sessions=sessions,
             session=session,
         )
+        app.after_first_live_frame = freeze_startup_heap
         app_ref.append(app)
         await app.run_async()
         return app.return_code or 0, app.exit_message
