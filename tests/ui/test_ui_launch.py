@@ -39,23 +39,24 @@ async def test_default_watchlist_is_top_symbols() -> None:
         assert app.first_live_frame is not None
 
 
-async def test_start_up_heap_is_frozen_once_after_the_first_live_frame(monkeypatch) -> None:
-    """``tuimon`` freezes its start-up objects for the GC once the first tickers show."""
+async def test_heap_is_settled_once_after_the_first_live_frame(monkeypatch) -> None:
+    """``tuimon`` freezes its heap for the GC once the first tickers are on screen."""
     calls: list[str] = []
-    monkeypatch.setattr(launch.gc, "collect", lambda: calls.append("collect"))
-    monkeypatch.setattr(launch.gc, "freeze", lambda: calls.append("freeze"))
+    for name in ("unfreeze", "collect", "freeze"):
+        monkeypatch.setattr(launch.gc, name, lambda name=name: calls.append(name))
     app, _feed = fake_feed_app(top=("ETHUSDT", "BTCUSDT"))
-    app.after_first_live_frame = launch.freeze_startup_heap
+    app.after_live_frame = launch.settle_heap
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)
         app.flush_frame()
         await pilot.pause()  # the hook runs after the refresh that shows the frame
         assert app.first_live_frame is not None
-        assert calls == ["collect", "freeze"]  # garbage first, then the rest
+        # What an earlier market left is unfrozen, garbage collected, the rest frozen.
+        assert calls == ["unfreeze", "collect", "freeze"]
         for _ in range(3):
             app.flush_frame()
             await pilot.pause()
-    assert calls == ["collect", "freeze"]  # garbage first, then the rest: once
+    assert calls == ["unfreeze", "collect", "freeze"]  # once per market, not per frame
 
 
 async def test_cli_symbols_are_checked_and_kept() -> None:
