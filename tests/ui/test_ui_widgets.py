@@ -427,10 +427,11 @@ async def test_grid_lines_in_a_repaint_pass_are_datatables_lines() -> None:
         assert grid.scroll_y > 0
         height = grid.size.height
         expected = [DataTable.render_line(grid, y) for y in range(height)]
-        grid._pass_style = grid.rich_style
+        grid._in_pass = True
         try:
             assert [grid.render_line(y) for y in range(height)] == expected
         finally:
+            grid._in_pass = False
             grid._pass_style = None
         assert grid.render_lines(Region(0, 0, grid.size.width, height)) == expected
 

@@ -154,6 +154,7 @@ class TickerGrid(DataTable[Text]):
         """Rendered cells by their content (see :meth:`_render_cell`)."""
         self._meta_styles: dict[tuple[int, int], Style] = {}
         self._extend_styles: dict[tuple[object, ...], Style] = {}
+        self._in_pass = False
         self._pass_style: Style | None = None
         """The grid's style during a repaint pass (see :meth:`render_lines`)."""
         """Style of the blank right of the columns, per row and cursor state."""
@@ -254,19 +255,23 @@ class TickerGrid(DataTable[Text]):
         return lines
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """One repaint pass: the grid's own style is worked out once for all its lines."""
-        self._pass_style = self.rich_style
+        """One repaint pass: the grid's own style is worked out once for all its lines (and
+        not at all when none of them changed: the grid is often in a pass for others)."""
+        self._in_pass = True
         try:
             return super().render_lines(crop)
         finally:
+            self._in_pass = False
             self._pass_style = None
 
     def render_line(self, y: int) -> Strip:
         """DataTable's, with the style of the pass (``rich_style`` walks up the DOM and
         blends every ancestor's colours: DataTable asks for it again for every line)."""
-        base_style = self._pass_style
-        if base_style is None or self.fixed_rows:
+        if not self._in_pass or self.fixed_rows:
             return super().render_line(y)
+        base_style = self._pass_style
+        if base_style is None:
+            base_style = self._pass_style = self.rich_style
         scroll_x, scroll_y = self.scroll_offset
         header = self.get_row_height(self._header_row_key) if self.show_header else 0
         if y >= header:
