@@ -9,6 +9,7 @@ from ui_helpers import fake_feed_app
 
 from tuimon.feeds.rest import RestError
 from tuimon.protocol.endpoints import Market, resolve_endpoints
+from tuimon.ui import launch
 from tuimon.ui.app import TuimonApp
 from tuimon.ui.launch import run_monitor
 from tuimon.ui.sample import WATCHLIST
@@ -36,6 +37,26 @@ async def test_default_watchlist_is_top_symbols() -> None:
         assert any(isinstance(m, TuimonApp.FeedReady) for m in seen)
         app.flush_frame()
         assert app.first_live_frame is not None
+
+
+async def test_heap_is_settled_once_after_the_first_live_frame(monkeypatch) -> None:
+    """``tuimon`` freezes its heap for the GC once the first tickers are on screen."""
+    calls: list[str] = []
+    for name in ("unfreeze", "collect", "freeze"):
+        monkeypatch.setattr(launch.gc, name, lambda name=name: calls.append(name))
+    app, _feed = fake_feed_app(top=("ETHUSDT", "BTCUSDT"))
+    app.after_live_frame = launch.settle_heap
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        app.flush_frame()
+        await pilot.pause()  # the hook runs after the refresh that shows the frame
+        assert app.first_live_frame is not None
+        # What an earlier market left is unfrozen, garbage collected, the rest frozen.
+        assert calls == ["unfreeze", "collect", "freeze"]
+        for _ in range(3):
+            app.flush_frame()
+            await pilot.pause()
+    assert calls == ["unfreeze", "collect", "freeze"]  # once per market, not per frame
 
 
 async def test_cli_symbols_are_checked_and_kept() -> None:

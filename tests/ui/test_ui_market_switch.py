@@ -186,6 +186,33 @@ async def test_a_market_this_run_cannot_open_leaves_everything_as_it_was() -> No
             await pilot.press("q")
 
 
+async def test_heap_is_settled_after_each_markets_first_live_frame() -> None:
+    """The GC hook (``tuimon`` freezes its heap there) runs once per market shown, so what
+    a switch leaves behind is unfrozen and collected, and the new market is frozen."""
+    async with three_sims() as sims:
+        clock = SystemClock()
+        store = Store("spot", clock=clock)
+        sessions = Sessions(
+            fixed_endpoints(_table(sims)),
+            credentials_for=lambda account: None,
+            clock=clock,
+            proxies=ProxyRules(),
+        )
+        session = await sessions.open(Market.SPOT, store)
+        app = _spot_app(store, sessions, session, clock)
+        settled: list[str] = []
+        app.after_live_frame = lambda: settled.append(app.store.market)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: _live(app, "spot") and len(settled) == 1)
+            await pilot.press("m")
+            await until(pilot, lambda: _live(app, "usdm") and len(settled) == 2)
+            for _ in range(5):  # more frames of the same market: no more calls
+                app.flush_frame()
+                await pilot.pause()
+            assert settled == ["spot", "usdm"]
+            await pilot.press("q")
+
+
 async def test_demo_serves_every_market_one_simulator_at_a_time() -> None:
     """``--demo``: each market's simulator starts with its session and stops with it."""
     import argparse

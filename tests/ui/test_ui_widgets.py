@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
 from ui_helpers import sample_app, settle
@@ -12,10 +14,11 @@ from ui_helpers import sample_app, settle
 from tuimon.protocol.models import DepthDiff, Kline
 from tuimon.store import topics
 from tuimon.ui.driver import OutputMeter
-from tuimon.ui.sample import ROUTE, make_stale
+from tuimon.ui.sample import ROUTE, WATCHLIST, make_stale
 from tuimon.ui.widgets.depth_ladder import BOOK_EVERY, bar_cells, cumulative
 from tuimon.ui.widgets.health_bar import RateMeter
 from tuimon.ui.widgets.kline_spark import contiguous_tail
+from tuimon.ui.widgets.ticker_grid import TickerGrid
 
 SIZE = (120, 40)
 
@@ -274,6 +277,38 @@ async def test_grid_writes_only_changed_cells_and_flashes() -> None:
         assert grid._flash_until == {}
 
 
+async def test_grid_formats_only_the_cells_a_ticker_change_can_move() -> None:
+    """A new close formats Last and 24h % only; a flash costs nothing until it ends."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        formatted: list[tuple[str, str]] = []
+        original = grid._cell
+
+        def spy(symbol: str, column: str):
+            formatted.append((symbol, column))
+            return original(symbol, column)
+
+        grid._cell = spy  # type: ignore[method-assign]
+        old = app.store.tickers["ETHUSDT"]
+        app.clock.advance(100)
+        app.store.apply_mini_ticker(
+            replace(old, event_time=app.clock.wall_ms(), close=old.close + Decimal("1.5"))
+        )
+        app.flush_frame()
+        assert sorted(formatted) == [("ETHUSDT", "change"), ("ETHUSDT", "last")]
+        formatted.clear()
+        for _ in range(3):  # flashing, nothing new: nothing to format
+            app.clock.advance(100)
+            app.flush_frame()
+        assert formatted == []
+        app.clock.advance(1_000)
+        app.flush_frame()
+        assert formatted == [("ETHUSDT", "last")]  # the flash ends
+        assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
+
+
 async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -281,12 +316,20 @@ async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
         grid = app.main.grid
         rendered: list[tuple[int, int]] = []
         original = DataTable._render_cell
+        plain = TickerGrid._plain_cell
 
         def spy(self, row_index, column_index, *args, **kwargs):
             rendered.append((row_index, column_index))
             return original(self, row_index, column_index, *args, **kwargs)
 
+        def plain_spy(self, cell, row_index, column_index, *args, **kwargs):
+            lines = plain(self, cell, row_index, column_index, *args, **kwargs)
+            if lines is not None:  # built here, not by DataTable: a render all the same
+                rendered.append((row_index, column_index))
+            return lines
+
         DataTable._render_cell = spy  # type: ignore[method-assign]
+        TickerGrid._plain_cell = plain_spy  # type: ignore[method-assign]
         try:
             old = app.store.tickers["ETHUSDT"]
             app.clock.advance(100)
@@ -297,12 +340,100 @@ async def test_grid_renders_only_the_changed_cells_of_a_repainted_row() -> None:
             await pilot.pause()
         finally:
             DataTable._render_cell = original  # type: ignore[method-assign]
+            TickerGrid._plain_cell = plain  # type: ignore[method-assign]
         row = grid.get_row_index("ETHUSDT")
         body = sorted(cell for cell in rendered if cell[0] >= 0)
         last, change = (grid.get_column_index(key) for key in ("last", "change"))
         # DataTable alone re-renders every cell of the line (its cache key is table-wide).
         assert body == sorted([(row, last), (row, change)])
         assert grid.get_cell("ETHUSDT", "last").plain.endswith("▲")
+
+
+async def test_grid_cells_built_directly_are_the_cells_datatable_renders() -> None:
+    """The grid's direct cell segments equal DataTable's Rich rendering in every state."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        # Each fits the narrowest column (8 cells); trailing blanks go when right-justified.
+        texts = ["BTCUSDT", "3.41  ", "0.32 ▲", "−1.37%", "—", "x" * 8, " a  b "]
+        styles = ["", *(grid._style(k) for k in ("up", "down", "flash-up", "flash-down", "muted"))]
+        compared = 0
+        for stale in (False, True):  # the -stale class tints the grid's own style
+            grid.set_class(stale, "-stale")
+            await pilot.pause()
+            for row in range(2):
+                row_key = grid._row_locations.get_key(row)
+                for column, spec in enumerate(grid.ordered_columns):
+                    width = spec.get_render_width(grid)
+                    for text in texts:
+                        for style in styles:
+                            for justify in ("left", "right"):
+                                cell = Text(text, style=style, justify=justify)
+                                grid._data[row_key][spec.key] = cell
+                                grid._update_count += 1  # DataTable's own cache: a new cell
+                                for cursor in (False, True):
+                                    for hover in (False, True):
+                                        args = (grid.rich_style, width, cursor, hover)
+                                        direct = grid._plain_cell(cell, row, column, *args)
+                                        assert direct is not None
+                                        rich = DataTable._render_cell(grid, row, column, *args)
+                                        assert direct == rich, (text, style, justify)
+                                        compared += 1
+        assert compared == 2 * 2 * len(grid.columns) * len(texts) * len(styles) * 2 * 4
+        # What it does not handle is left to DataTable: too long, several lines, spans.
+        for cell in (Text("x" * 14), Text("a\nb"), Text.assemble(("a", "bold"), "b"), Text("")):
+            assert grid._plain_cell(cell, 0, 0, grid.rich_style, 15, False, False) is None
+
+
+async def test_grid_rows_are_the_lines_datatable_renders() -> None:
+    """The grid's own row lines equal DataTable's: cursor, hover, focus, stale tint."""
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.main.grid
+        app.store.apply_mini_ticker(  # a flashing, up-coloured row among the others
+            replace(old := app.store.tickers["ETHUSDT"], close=old.close + Decimal("1.5"))
+        )
+        app.flush_frame()
+        compared = 0
+        for stale, focused in ((False, False), (True, False), (False, True)):
+            grid.set_class(stale, "-stale")
+            if focused:
+                grid.focus()
+            await pilot.pause()
+            grid._pseudo_class_state = grid.get_pseudo_class_state()
+            for cursor_row, hover_row in ((0, -1), (1, 1), (3, 2)):
+                cursor, hover = Coordinate(cursor_row, 0), Coordinate(hover_row, 0)
+                for row in range(grid.row_count):
+                    row_key = grid._row_locations.get_key(row)
+                    ours = grid._render_line_in_row(row_key, 0, grid.rich_style, cursor, hover)
+                    theirs = DataTable._render_line_in_row(
+                        grid, row_key, 0, grid.rich_style, cursor, hover
+                    )
+                    assert ours == theirs, (row, cursor_row, hover_row, stale, focused)
+                    compared += 1
+        assert compared == 3 * 3 * len(WATCHLIST)
+
+
+async def test_grid_lines_in_a_repaint_pass_are_datatables_lines() -> None:
+    """With the pass's style worked out once, every line (header, scrolled rows) is the same."""
+    app = sample_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # short: the grid scrolls to the cursor
+        await settle(pilot)
+        grid = app.main.grid
+        grid.move_cursor(row=grid.row_count - 1, animate=False)
+        await pilot.pause()
+        assert grid.scroll_y > 0
+        height = grid.size.height
+        expected = [DataTable.render_line(grid, y) for y in range(height)]
+        grid._in_pass = True
+        try:
+            assert [grid.render_line(y) for y in range(height)] == expected
+        finally:
+            grid._in_pass = False
+            grid._pass_style = None
+        assert grid.render_lines(Region(0, 0, grid.size.width, height)) == expected
 
 
 async def test_grid_prices_use_tick_size() -> None:

@@ -82,7 +82,7 @@ class CandleState:
             raise ValueError("keep must be >= 1")
         self.hp = hp
         self.keep = keep
-        self.forming: dict[str, Candle] = {}
+        self._forming: dict[str, Candle] = {}
         self.closed: dict[str, deque[CandleView]] = {}
         self.hist: dict[str, list[Candle]] = {}  # pre-start history, newest first
         self._hist_rng: dict[str, random.Random] = {}
@@ -94,13 +94,53 @@ class CandleState:
             rng = random.Random(f"{rng_key}/kline/{interval}")
             self._hist_rng[interval] = rng
             c = forming_candle(rng, interval, start_ms, price, hp, next_trade_id - 1)
-            self.forming[interval] = c
+            self._forming[interval] = c
             self.closed[interval] = deque(maxlen=keep)
             self.hist[interval] = []
             tid = c[K_F] - 1 if c[K_F] >= 0 else next_trade_id - 1
             self._anchor[interval] = (c[K_T], c[K_O], tid)
-        self.forming_list = list(self.forming.values())
+        self._next_close = min(c[K_CT] for c in self._forming.values())
+        """The earliest close time of any forming candle: until the clock passes it, a step
+        has nothing to roll (checking all 16 intervals of 20+ symbols every 50 ms step was a
+        visible share of the demo's CPU)."""
+        self._pending = empty_candle("1s", 0, 0)
+        """Trades not yet in the forming candles, as one candle (only its o/h/l/c, volumes,
+        count and ids are used). Each trade updates this one list instead of all 16 forming
+        candles; :meth:`_fold` adds it to every forming candle before anyone reads them (the
+        same numbers: counts and volumes add up, high/low are max/min, the first trade of an
+        empty candle gives its open)."""
         self.stats = self._init_stats(price, next_trade_id, last_qty)
+
+    @property
+    def forming(self) -> dict[str, Candle]:
+        """The forming candle of every interval, up to the last trade."""
+        if self._pending[K_N]:
+            self._fold()
+        return self._forming
+
+    def _fold(self) -> None:
+        p = self._pending
+        o, h, low, c, n = p[K_O], p[K_H], p[K_L], p[K_C], p[K_N]
+        v, q, tbv, tbq, first, last = p[K_V], p[K_Q], p[K_TBV], p[K_TBQ], p[K_F], p[K_LID]
+        for f in self._forming.values():
+            if f[K_N] == 0:
+                f[K_O] = o
+                f[K_H] = h
+                f[K_L] = low
+                f[K_F] = first
+            else:
+                if h > f[K_H]:
+                    f[K_H] = h
+                if low < f[K_L]:
+                    f[K_L] = low
+            f[K_C] = c
+            f[K_V] += v
+            f[K_Q] += q
+            f[K_N] += n
+            f[K_LID] = last
+            f[K_TBV] += tbv
+            f[K_TBQ] += tbq
+        p[K_N] = p[K_V] = p[K_Q] = p[K_TBV] = p[K_TBQ] = 0
 
     def _init_stats(self, price: int, next_trade_id: int, last_qty: int) -> Stats24h:
         st = Stats24h()
@@ -120,23 +160,24 @@ class CandleState:
 
     def on_trade(self, px: int, qty: int, quote: int, count: int, first: int, last: int,
                  taker_buy: bool) -> None:
-        """One aggTrade (``count`` trades at ``px``) into every forming candle and the stats."""
-        for c in self.forming_list:
-            if c[K_N] == 0:
-                c[K_O] = c[K_H] = c[K_L] = px
-                c[K_F] = first
-            elif px > c[K_H]:
-                c[K_H] = px
-            elif px < c[K_L]:
-                c[K_L] = px
-            c[K_C] = px
-            c[K_V] += qty
-            c[K_Q] += quote
-            c[K_N] += count
-            c[K_LID] = last
-            if taker_buy:
-                c[K_TBV] += qty
-                c[K_TBQ] += quote
+        """One aggTrade (``count`` trades at ``px``) into the forming candles (through
+        ``_pending``) and the stats."""
+        c = self._pending
+        if c[K_N] == 0:
+            c[K_O] = c[K_H] = c[K_L] = px
+            c[K_F] = first
+        elif px > c[K_H]:
+            c[K_H] = px
+        elif px < c[K_L]:
+            c[K_L] = px
+        c[K_C] = px
+        c[K_V] += qty
+        c[K_Q] += quote
+        c[K_N] += count
+        c[K_LID] = last
+        if taker_buy:
+            c[K_TBV] += qty
+            c[K_TBQ] += quote
         st = self.stats
         if px > st.h:
             st.h = px
@@ -153,9 +194,14 @@ class CandleState:
 
     def roll(self, now_ms: int) -> None:
         """Close every candle whose time is over; closed ones are listed in ``step_closed``."""
+        if now_ms <= self._next_close:  # the common case: no candle ends in this step
+            if self.step_closed:
+                self.step_closed = []
+            return
         self.step_closed = []
         rolled = False
-        for interval, c in self.forming.items():
+        forming = self.forming  # folds the pending trades into the candles about to close
+        for interval, c in forming.items():
             if now_ms <= c[K_CT]:
                 continue
             rolled = True
@@ -173,9 +219,9 @@ class CandleState:
             while nxt < target:
                 closed.append(frozen(empty_candle(interval, nxt, c[K_C])))
                 nxt = next_open(interval, nxt)
-            self.forming[interval] = empty_candle(interval, target, c[K_C])
+            forming[interval] = empty_candle(interval, target, c[K_C])
         if rolled:
-            self.forming_list = list(self.forming.values())
+            self._next_close = min(c[K_CT] for c in forming.values())
 
     def history(self, interval: str, count: int) -> list[Candle]:
         """Pre-start closed candles, newest first, generated lazily and deterministically."""

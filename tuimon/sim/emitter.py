@@ -90,26 +90,33 @@ class Emitter:
         s = self.model.step_no
         idx = self.index
         cfg = self.cfg
+        # What is due this step is the same for every symbol: decided once, not per symbol.
+        depth_due = [sfx for sfx, steps in self.depth_steps.items() if s % steps == 0]
+        mini_due = s % self.mini_steps == 0
+        ticker_due = s % self.ticker_steps == 0
+        marks_due = (
+            [sfx for sfx, steps in self.mark_steps.items() if s % steps == 0]
+            if cfg.futures
+            else []
+        )
         for sym, sm in self.model.symbols.items():
             n = self.names[sym]
             if sm.step_tops and n.book_ticker in idx:
                 for top in sm.step_tops:
                     self.publish(n.book_ticker, sym, payloads.book_ticker(sm, top, now))
             self._trades(sm, n, s, now)
-            for sfx, steps in self.depth_steps.items():
-                if s % steps == 0:
-                    self._depth(sm, n, sfx, s, now)
+            for sfx in depth_due:
+                self._depth(sm, n, sfx, s, now)
             self._klines(sm, n, s, now)
-            if s % self.mini_steps == 0 and n.mini_ticker in idx:
+            if mini_due and n.mini_ticker in idx:
                 self.publish(n.mini_ticker, sym,
                              orjson.dumps(payloads.mini_ticker_dict(sm, now)))
-            if s % self.ticker_steps == 0 and n.ticker in idx:
+            if ticker_due and n.ticker in idx:
                 self.publish(n.ticker, sym, orjson.dumps(payloads.ticker_dict(sm, now)))
-            if cfg.futures:
-                for sfx, steps in self.mark_steps.items():
-                    name = n.mark_price[sfx]
-                    if s % steps == 0 and name in idx:
-                        self.publish(name, sym, orjson.dumps(payloads.mark_price_dict(sm, now)))
+            for sfx in marks_due:
+                name = n.mark_price[sfx]
+                if name in idx:
+                    self.publish(name, sym, orjson.dumps(payloads.mark_price_dict(sm, now)))
         self._market_wide(s, now)
         if cfg.futures and s % self.force_steps == 0:
             self._force_orders(now)

@@ -138,6 +138,12 @@ class SymbolModel:
         self.gap = max(1, round(self.p0 * 2.5e-5))  # mean spacing of levels, in ticks
         self.sd = self.p0 * 3.5e-5  # fair-value move per step (about 1 %/hour at 50 ms steps)
         self.activity = spec.activity
+        # Per-step constants of the dynamics (step() runs 20 times a second per symbol).
+        self._fair_floor = max(0.2 * self.p0, 3.0 * self.gap)
+        self._half_gap = self.gap / 2
+        lam = 0.9 * self.activity
+        self._p_more = lam / (1.0 + lam)  # chance of one more random event in a step
+        self._tight = max(1, self.gap // 3)  # a spread market makers leave alone
         usd = float(spec.price) * _QUOTE_USD.get(spec.quote, 1.0)
         if spec.contract_size is not None:
             step_usd = float(spec.contract_size)
@@ -246,23 +252,26 @@ class SymbolModel:
     def step(self, step_no: int, now_ms: int) -> None:
         self.step_no = step_no
         self.now = now_ms
-        self.step_trades = []
-        self.step_tops = []
+        if self.step_trades:  # most steps have none: no new empty lists
+            self.step_trades = []
+        if self.step_tops:
+            self.step_tops = []
         self.candles.roll(now_ms)
         rng = self.rng
-        self.fair += rng.gauss(0.0, self.sd) + 0.001 * (self.p0 - self.fair)
-        self.fair = max(self.fair, 0.2 * self.p0, 3.0 * self.gap)
-        half = self.gap / 2
-        if self.asks_px[0] < self.fair - half:
-            self.take(True, limit=math.floor(self.fair), qty=None, max_levels=4)
-        elif self.bids_px[-1] > self.fair + half:
-            self.take(False, limit=math.ceil(self.fair), qty=None, max_levels=4)
-        lam = 0.9 * self.activity
-        p_more = lam / (1.0 + lam)
+        fair = self.fair + (rng.gauss(0.0, self.sd) + 0.001 * (self.p0 - self.fair))  # as +=
+        self.fair = fair = max(fair, self._fair_floor)
+        half = self._half_gap
+        if self.asks_px[0] < fair - half:
+            self.take(True, limit=math.floor(fair), qty=None, max_levels=4)
+        elif self.bids_px[-1] > fair + half:
+            self.take(False, limit=math.ceil(fair), qty=None, max_levels=4)
+        p_more = self._p_more
         while rng.random() < p_more:
             self._random_event()
-        self._refill_spread()
-        self._maintain_depth()
+        if self.asks_px[0] - self.bids_px[-1] > self._tight:
+            self._refill_spread()
+        if not (120 <= len(self.bids_px) <= 300 and 120 <= len(self.asks_px) <= 300):
+            self._maintain_depth()
         if self.marks is not None:
             self.marks.step()
         cutoff = step_no - self.history_steps
@@ -340,7 +349,7 @@ class SymbolModel:
 
     def _refill_spread(self) -> None:
         """Market makers step into a wide spread, on the side that is further from fair."""
-        tight = max(1, self.gap // 3)
+        tight = self._tight
         rng = self.rng
         for _ in range(3):
             bb = self.bids_px[-1]

@@ -13,7 +13,7 @@ and hand the feed a new :class:`~tuimon.feeds.market.Watch` without awaiting the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import PurePath
 from typing import ClassVar, Protocol
@@ -214,6 +214,12 @@ class TuimonApp(App[None]):
         """Frames flushed so far (tests and the benchmark read it)."""
         self.first_live_frame: float | None = None
         """Monotonic time of the first frame that showed tickers (launch-time benchmark)."""
+        self.after_live_frame: Callable[[], object] | None = None
+        """Called after the first frame with tickers of each market is on screen (start-up,
+        then each market switch, is over: ``tuimon`` settles its heap for the garbage
+        collector then, see :func:`tuimon.ui.launch.settle_heap`)."""
+        self._live_frame_due = True
+        """No frame with tickers yet since start-up or the last market switch."""
         self.exit_message: str | None = None
         """One line for stderr after the terminal is restored (fatal start-up problems)."""
         self._pending: set[str] = set()
@@ -406,6 +412,10 @@ class TuimonApp(App[None]):
         self.frames += 1
         if self.first_live_frame is None and self.store.tickers:
             self.first_live_frame = now
+        if self._live_frame_due and self.store.tickers:
+            self._live_frame_due = False
+            if self.after_live_frame is not None:
+                self.call_after_refresh(self.after_live_frame)  # once the frame is shown
 
     def _mark_positions(self) -> bool:
         """Unrealized PnL of USDⓈ-M positions follows the market; True when any changed.
@@ -857,6 +867,7 @@ class TuimonApp(App[None]):
         self._watchlist_edited = False
         self._account_tickers = frozenset()
         self._pending = set()
+        self._live_frame_due = True
         self.set_reactive(TuimonApp.watchlist, tuple(watchlist))
         self.set_reactive(TuimonApp.symbol, selected if selected in watchlist else None)
         self._push_watchlist()

@@ -53,6 +53,8 @@ The ladder is most of the terminal's bytes: a busy book changes every 100 ms and
 moves the cumulative column and the bars of the rows below it. Nobody reads a level faster than
 5 times a second; a state change (live → silent, resyncing, disconnected) and a symbol switch
 still repaint in the same frame, and the header's age keeps its own pace."""
+TEXTS_KEPT = 4096
+"""Formatted prices and sizes kept by the ladder (a few rebuilds' worth; then it starts over)."""
 _DUE = BOOK_EVERY * 0.75
 """A frame this long after the last rebuild is due: timer jitter must not skip a whole frame."""
 
@@ -116,6 +118,9 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         self._built_at: float | None = None
         self._book_pending = False
         """The book changed since the last rebuild (held until :data:`BOOK_EVERY` passed)."""
+        self._texts: dict[tuple[Decimal, int] | tuple[Decimal, int, int], str] = {}
+        """Formatted prices and sizes: most levels stay put between rebuilds, and quantizing
+        and grouping a Decimal costs more than finding its text again."""
         self._own: dict[Decimal, tuple[str, Decimal]] = {}
         """Your open orders per price (issue 13 §2); empty without keys."""
 
@@ -201,7 +206,25 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
         bid_cum = cumulative(bids)
         top = max([*ask_cum[-1:], *bid_cum[-1:]], default=Decimal(0))
 
-        price_w = max([9, *(len(fmt_decimal(p, places)) for p, _ in (*asks, *bids))])
+        texts = self._texts
+        if len(texts) > TEXTS_KEPT:
+            texts.clear()
+
+        def price_text(price: Decimal) -> str:
+            key = (price, places)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = fmt_decimal(price, places)
+            return text
+
+        def qty_text(qty: Decimal, width: int) -> str:
+            key = (qty, qty_places, width)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = fmt_qty(qty, qty_places, width)
+            return text
+
+        price_w = max([9, *(len(price_text(p)) for p, _ in (*asks, *bids))])
         size_w = self.SIZE_WIDTH
         cum_w = self.CUM_WIDTH
         fixed = price_w + 1 + size_w + 1 + cum_w + 1
@@ -219,9 +242,9 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
             if level is None or cum is None:
                 return (side, None, freshness), [("", "")]
             price, qty = level
-            price_text = fmt_decimal(price, places).rjust(price_w)
-            size_text = fmt_qty(qty, qty_places, size_w).rjust(size_w)
-            cum_text = fmt_qty(cum, qty_places, cum_w).rjust(cum_w) if cum_w else ""
+            price_cell = price_text(price).rjust(price_w)
+            size_text = qty_text(qty, size_w).rjust(size_w)
+            cum_text = qty_text(cum, cum_w).rjust(cum_w) if cum_w else ""
             cells = bar_cells(float(cum / top) if top else 0.0, bar_w)
             kind = f"{side}-best" if best else side
             mine = own.get(price) if own else None
@@ -230,25 +253,25 @@ class DepthLadder(CachedRowsWidget, can_focus=True):
                 room = bar_w - cells
                 mark = marker_text(mine, qty_places, room) if room > 0 else ""
                 spans = [
-                    (price_text, kind),
+                    (price_cell, kind),
                     (" " + size_text, side),
                     ((" " + cum_text) if cum_w else "", side),
                     (" " + mark, "own"),
                     (" " * (bar_w - cells - len(mark)), side),
                     (" " * cells, f"{side}-bar"),
                 ]
-                key = (side, price_text, size_text, cum_text, cells, best, freshness, mark)
+                key = (side, price_cell, size_text, cum_text, cells, best, freshness, mark)
                 return key, spans
             # Bars grow leftwards from the right edge: text and padding share one style run
             # and the bar is the second, so a row costs two style changes on the wire.
             spans = [
-                (price_text, kind),
+                (price_cell, kind),
                 (" " + size_text, side),
                 ((" " + cum_text) if cum_w else "", side),
                 (" " * (1 + bar_w - cells), side),
                 (" " * cells, f"{side}-bar"),
             ]
-            return (side, price_text, size_text, cum_text, cells, best, freshness), spans
+            return (side, price_cell, size_text, cum_text, cells, best, freshness), spans
 
         # Asks: worst at the top, best just above the middle row.
         for i in range(n):

@@ -115,22 +115,35 @@ class CachedRowsWidget(Widget):
             self._cells = [cells for _, cells in built]
             self.refresh()
             return
-        for y, (key, spans) in enumerate(rows):
-            self.update_row(y, key, spans)
+        # One refresh for all the changed rows: each call walks the widget's geometry.
+        regions = [
+            region
+            for y, (key, spans) in enumerate(rows)
+            if (region := self._replace(y, key, spans)) is not None
+        ]
+        if regions:
+            self.refresh(*regions)
 
     def update_row(self, y: int, key: object, spans: Spans) -> None:
         """Replace one cached row if its key changed, repainting only its changed cells."""
+        region = self._replace(y, key, spans)
+        if region is not None:
+            self.refresh(region)
+
+    def _replace(self, y: int, key: object, spans: Spans) -> Region | None:
+        """Rebuild row ``y`` if its key changed; the region of its changed cells, if any."""
         if not 0 <= y < len(self._row_keys) or self._row_keys[y] == key:
-            return
+            return None
         self._row_keys[y] = key
         strip, cells = self._build(spans, self.size.width)
         x0, x1 = changed_span(self._cells[y], cells)
         self._strips[y] = strip
         self._cells[y] = cells
-        if x1 > x0:
-            # Just the changed cells of this row (Textual writes the row up to x1, so an
-            # unchanged tail such as a long bar costs nothing on the wire).
-            self.refresh(Region(x0, y, x1 - x0, 1))
+        if x1 <= x0:
+            return None
+        # Just the changed cells of this row (Textual writes the row up to x1, so an
+        # unchanged tail such as a long bar costs nothing on the wire).
+        return Region(x0, y, x1 - x0, 1)
 
     def _build(self, spans: Spans, width: int) -> tuple[Strip, tuple[str, str]]:
         """The row's Strip (adjacent spans of one style merged: fewer escape sequences) and

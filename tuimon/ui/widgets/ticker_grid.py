@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tuimon.clock import Clock
 from tuimon.protocol.models import MarkPrice, MiniTicker
@@ -150,6 +152,13 @@ class TickerGrid(DataTable[Text]):
         """Likewise the mark price, while the mark column is shown."""
         self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
         """Rendered cells by their content (see :meth:`_render_cell`)."""
+        self._meta_styles: dict[tuple[int, int], Style] = {}
+        self._extend_styles: dict[tuple[object, ...], Style] = {}
+        self._in_pass = False
+        self._pass_style: Style | None = None
+        """The grid's style during a repaint pass (see :meth:`render_lines`)."""
+        """Style of the blank right of the columns, per row and cursor state."""
+        """Each cell position's mouse meta style (``Style.from_meta`` pickles: made once)."""
 
     # ------------------------------------------------------------------ setup
 
@@ -195,6 +204,7 @@ class TickerGrid(DataTable[Text]):
         super().notify_style_update()
         self._styles = {}
         self._rendered = {}
+        self._extend_styles = {}
         self._restyle = True
 
     def _render_cell(
@@ -236,11 +246,165 @@ class TickerGrid(DataTable[Text]):
         cached = self._rendered.get(key)
         if cached is not None and cached[0] is cell:
             return cached[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        lines = self._plain_cell(cell, row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         if len(self._rendered) >= CELL_CACHE:
             self._rendered.clear()
         self._rendered[key] = (cell, lines)  # type: ignore[assignment]
         return lines
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One repaint pass: the grid's own style is worked out once for all its lines (and
+        not at all when none of them changed: the grid is often in a pass for others)."""
+        self._in_pass = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._in_pass = False
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's, with the style of the pass (``rich_style`` walks up the DOM and
+        blends every ancestor's colours: DataTable asks for it again for every line)."""
+        if not self._in_pass or self.fixed_rows:
+            return super().render_line(y)
+        base_style = self._pass_style
+        if base_style is None:
+            base_style = self._pass_style = self.rich_style
+        scroll_x, scroll_y = self.scroll_offset
+        header = self.get_row_height(self._header_row_key) if self.show_header else 0
+        if y >= header:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, base_style)
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """A body row's line: DataTable's segments, without its per-line lookups.
+
+        DataTable recomputes per line what this grid never uses (the header style and the
+        background colours, two walks up the DOM) and keys its row cache on a table-wide
+        update counter, so every repainted row pays for them. Same output (checked against
+        DataTable in ``test_ui_widgets``); the header and layouts this grid never has (row
+        labels, fixed columns or rows, zebra stripes, cell cursor) are left to DataTable.
+        """
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        if (
+            row_index < 0
+            or self.cursor_type != "row"
+            or self.zebra_stripes
+            or self.fixed_rows
+            or self.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        render_cell = self._render_cell
+        cells: list[list[Segment]] = []
+        table_width = 0
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            cells.append(
+                render_cell(row_index, column_index, base_style, width, cursor, hover)[line_no]
+            )
+        key = (
+            row_index,
+            cursor,
+            hover,
+            base_style,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        extend_style = self._extend_styles.get(key)
+        if extend_style is None:
+            component, _post = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                False, False,
+            )
+            extend_style = base_style + component + Style.from_meta(
+                {"row": row_index, "column": 0, "out_of_bounds": True}
+            )
+            if len(self._extend_styles) >= CELL_CACHE:
+                self._extend_styles.clear()
+            self._extend_styles[key] = extend_style
+        cells.append([Segment(" " * max(0, self.size.width - table_width), extend_style)])
+        return [], cells
+
+    def _plain_cell(
+        self,
+        cell: object,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[list[Segment]] | None:
+        """The segments DataTable would render for a one-line, one-style cell, built directly.
+
+        DataTable renders every cell through Rich (Styled, Padding, Text wrapping and
+        justification): most of the grid's cost, though our cells are a single-style Text on
+        one line. This builds the very same segments (padding, justification, styles with the
+        row/column meta that mouse clicks read), which ``test_ui_widgets`` checks against
+        DataTable's own rendering in every state. Anything else (spans, a named style, text
+        too long for the cell, taller rows) returns None: DataTable renders it.
+        """
+        if not isinstance(cell, Text) or cell.spans:
+            return None
+        text_style = cell.style
+        if isinstance(text_style, str) and text_style:
+            return None
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row is None or row.height != 1 or self.fixed_rows or self.fixed_columns:
+            return None
+        plain = cell.plain
+        justify = cell.justify
+        if justify == "right":
+            plain = plain.rstrip()  # as Rich justifies: trailing blanks go
+        elif justify != "left":
+            return None
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        length = cell_len(plain)
+        if not length or length > inner or "\n" in plain or "\t" in plain:
+            return None
+        fill = " " * (inner - length)
+        body = plain + fill if justify == "left" else fill + plain
+        meta = self._meta_styles.get((row_index, column_index))
+        if meta is None:
+            meta = self._meta_styles[(row_index, column_index)] = Style.from_meta(
+                {"row": row_index, "column": column_index}
+            )
+        component, post = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = base_style + meta + component
+        body_style = pre + text_style if text_style else pre
+        edge = " " * pad
+        text = Segment(body, body_style + post)
+        if not pad:
+            return [[text]]
+        return [[Segment(edge, pre + post), text, Segment(edge, pre + post)]]
 
     # ------------------------------------------------------------------ partial repaint
 
@@ -373,14 +537,16 @@ class TickerGrid(DataTable[Text]):
             for symbol in self._symbols:
                 ticker = tickers.get(symbol)
                 mark = marks.get(symbol) if marks is not None else None
+                prev = seen.get(symbol)
+                mark_moved = marks is not None and seen_marks.get(symbol) is not mark
                 if (
                     ticker is not None
-                    and seen.get(symbol) is ticker
-                    and (marks is None or seen_marks.get(symbol) is mark)
-                    and symbol not in self._flash_until
+                    and prev is ticker
+                    and not mark_moved
                     and symbol not in expired
                 ):
-                    continue  # nothing in this row can have changed
+                    # Nothing in this row can have changed (a flash only ends: ``expired``).
+                    continue
                 if marks is not None:
                     seen_marks[symbol] = mark
                 if ticker is not None:
@@ -390,7 +556,7 @@ class TickerGrid(DataTable[Text]):
                         self._tick_dir[symbol] = 1 if ticker.close > previous else -1
                         self._flash_until[symbol] = now + FLASH_SECONDS
                     self._last_close[symbol] = ticker.close
-                for column in self._columns:
+                for column in self._columns_to_write(symbol, prev, ticker, mark_moved, expired):
                     text, kind, justify = self._cell(symbol, column.key)
                     key = (symbol, column.key)
                     if self._cells.get(key) == (text, kind):
@@ -404,6 +570,36 @@ class TickerGrid(DataTable[Text]):
             self._quiet = False
         for coordinate in changed:
             self.refresh_coordinate(coordinate)
+
+    def _columns_to_write(
+        self,
+        symbol: str,
+        prev: MiniTicker | None,
+        ticker: MiniTicker | None,
+        mark_moved: bool,
+        expired: set[str],
+    ) -> Sequence[GridColumn]:
+        """The columns a row update can change: formatting the others again (six decimals
+        per ticker) would only find the text they already show."""
+        if prev is None or ticker is None:
+            return self._columns  # a new row, a restyle, or no data: every cell
+        keys: set[str] = set()
+        if ticker is not prev:
+            if ticker.close != prev.close:
+                keys.update(("last", "change"))
+            if ticker.open != prev.open:
+                keys.add("change")
+            if ticker.high != prev.high:
+                keys.add("high")
+            if ticker.low != prev.low:
+                keys.add("low")
+            if ticker.quote_volume != prev.quote_volume:
+                keys.add("volume")
+        if symbol in expired:
+            keys.add("last")  # the flash ends
+        if mark_moved:
+            keys.add("mark")
+        return [column for column in self._columns if column.key in keys]
 
     def _cell(self, symbol: str, column: str) -> tuple[str, str, Justify]:
         """(text, style kind, justify) of one cell from the store."""
