@@ -100,6 +100,20 @@ def _spot_app(store: Store, sessions: Sessions, session, clock: SystemClock):
     )
 
 
+async def open_spot_app(sims, credentials_for=lambda account: None):
+    """The live app on spot over the three simulators, its sessions opened as launch does."""
+    clock = SystemClock()
+    store = Store("spot", clock=clock)
+    sessions = Sessions(
+        fixed_endpoints(_table(sims)),
+        credentials_for=credentials_for,
+        clock=clock,
+        proxies=ProxyRules(),
+    )
+    session = await sessions.open(Market.SPOT, store)
+    return _spot_app(store, sessions, session, clock)
+
+
 def _live(app, market: str) -> bool:
     store = app.store
     symbol = WATCH[market][1]
@@ -112,16 +126,7 @@ async def test_switching_20_times_leaks_no_socket_or_task(tmp_path) -> None:
     from tuimon.sim.private import DEMO_ENV
 
     async with three_sims() as sims:
-        clock = SystemClock()
-        store = Store("spot", clock=clock)
-        sessions = Sessions(
-            fixed_endpoints(_table(sims)),
-            credentials_for=lambda account: load_credentials(DEMO_ENV),
-            clock=clock,
-            proxies=ProxyRules(),
-        )
-        session = await sessions.open(Market.SPOT, store)
-        app = _spot_app(store, sessions, session, clock)
+        app = await open_spot_app(sims, lambda account: load_credentials(DEMO_ENV))
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: _live(app, "spot"))
             baseline_tasks: int | None = None
@@ -190,16 +195,7 @@ async def test_heap_is_settled_after_each_markets_first_live_frame() -> None:
     """The GC hook (``tuimon`` freezes its heap there) runs once per market shown, so what
     a switch leaves behind is unfrozen and collected, and the new market is frozen."""
     async with three_sims() as sims:
-        clock = SystemClock()
-        store = Store("spot", clock=clock)
-        sessions = Sessions(
-            fixed_endpoints(_table(sims)),
-            credentials_for=lambda account: None,
-            clock=clock,
-            proxies=ProxyRules(),
-        )
-        session = await sessions.open(Market.SPOT, store)
-        app = _spot_app(store, sessions, session, clock)
+        app = await open_spot_app(sims)
         settled: list[str] = []
         app.after_live_frame = lambda: settled.append(app.store.market)
         async with app.run_test(size=(120, 40)) as pilot:

@@ -3,32 +3,13 @@ on USDⓈ-M and COIN-M they show that market's marks and trades, back on spot th
 
 from __future__ import annotations
 
-from test_ui_market_switch import WATCH, _config, _table, three_sims, until
-
-from tuimon.clock import SystemClock
-from tuimon.config import Settings
-from tuimon.feeds.proxy import ProxyRules
-from tuimon.feeds.session import Sessions, fixed_endpoints
-from tuimon.protocol.endpoints import Market
-from tuimon.store import Store
-from tuimon.ui.factory import build_app
+from test_ui_market_switch import WATCH, open_spot_app, three_sims, until
 
 
 async def test_switch_brings_and_takes_the_futures_extras() -> None:
     async with three_sims() as sims:
-        clock = SystemClock()
-        store = Store("spot", clock=clock)
-        sessions = Sessions(
-            fixed_endpoints(_table(sims)),
-            credentials_for=lambda account: None,
-            clock=clock,
-            proxies=ProxyRules(),
-        )
-        session = await sessions.open(Market.SPOT, store)
-        watchlist, selected = WATCH["spot"]
-        settings = Settings(market="spot", watchlist=watchlist, selected=selected, config=_config())
-        app = build_app(settings, store=store, feed=session.feed, user_feed=session.user,
-                        clock=clock, live=True, sessions=sessions, session=session)
+        app = await open_spot_app(sims)
+        store = app.store
         async with app.run_test(size=(120, 40)) as pilot:
             main = app.main
             await until(pilot, lambda: bool(store.tickers))
