@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import InvalidStatus
 
 from tuimon.feeds import wire
 
@@ -68,7 +67,7 @@ async def test_handshake_refusal_raises_and_handler_bug_closes_loudly():
 
     async with serve(lambda ws: asyncio.sleep(0), "127.0.0.1", 0, process_request=refuse) as s:
         port = s.sockets[0].getsockname()[1]
-        with pytest.raises(InvalidStatus):
+        with pytest.raises(wire.WireClosed, match="HTTP 404"):
             await wire.connect(f"ws://127.0.0.1:{port}/stream?streams=x", print)
 
     async def chatty(ws: ServerConnection) -> None:

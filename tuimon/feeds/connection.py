@@ -231,7 +231,7 @@ class StreamConnection:
             if ready and end_read is not None:
                 end_read()
 
-        # The server pings (spot every 20 s, futures 3 min) and websockets' protocol answers.
+        # The server pings (spot every 20 s, futures 3 min) and the transport answers (autoping).
         # We send no pings of our own: they would only eat into the 5 msg/s budget.
         ws = await wire.connect(
             url,
@@ -257,8 +257,7 @@ class StreamConnection:
         if held and end_read is not None:
             end_read()
         # Drop the gate: straight to the owner from now on.
-        ws._pump.on_message = deliver
-        ws._pump.on_read_end = end_read
+        ws.set_handlers(deliver, end_read)
         self._wake.set()
         return ws
 
