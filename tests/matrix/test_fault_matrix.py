@@ -317,12 +317,12 @@ TABLE: list[FaultCase] = [
     FaultCase(
         name="malformed-non-utf8", fault="malformed", worker="market", markets=MARKETS,
         absent="", inject=market("malformed", kinds=["non_utf8"]),
-        does="sends a text frame that is not UTF-8 (RFC 6455 lets a client fail the socket, "
-        "1007)",
-        answer="counted as a bad frame and dropped (the parser refuses it); the socket is kept, "
-        "so nothing is lost and nothing resyncs",
-        shows=bad_frames_counted(1), shows_text="bad frames +1, all live",
-        detect=SLACK, bound=0.0, never=any_alarm,
+        does="sends a text frame that is not UTF-8",
+        answer="the socket is failed, as RFC 6455 §8.1 requires of a client (1007, the reason "
+        "shown), and replaced after the first backoff; its books resync, nothing is lost",
+        shows=lambda before, s: bar_disconnected(before, s) and "UTF-8" in s.line,
+        shows_text="DISCONNECTED: ... Invalid UTF-8 text message, the route ✕",
+        detect=SLACK, bound=FIRST_DELAY + RESYNC, reconnect=True,
     ),
     # ---------------------------------------------------------------- user worker
     FaultCase(

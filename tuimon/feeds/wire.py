@@ -140,8 +140,8 @@ class WireConnection:
                     # the messages read so far are noted before the end is reported.
                     if self._end_due:
                         self._read_end()
-                    if kind is aiohttp.WSMsgType.ERROR:
-                        reason = _one_line(ws.exception() or "connection error")
+                    if kind is aiohttp.WSMsgType.ERROR:  # its data is the protocol error
+                        reason = _one_line(msg.data or ws.exception() or "connection error")
                     else:
                         reason = self._close_reason()
                     self._finish(WireClosed(reason))
