@@ -34,6 +34,11 @@ async def test_default_watchlist_is_top_symbols() -> None:
         watch = feed.watches[-1]
         assert watch.tickers == {"ETHUSDT", "BTCUSDT", "SOLUSDT"}
         assert watch.books == {"ETHUSDT"} and watch.klines == {"ETHUSDT"}
+        # The grid can show the watchlist a turn before FeedReady is dispatched: wait for it.
+        for _ in range(200):
+            if any(isinstance(m, TuimonApp.FeedReady) for m in seen):
+                break
+            await pilot.pause()
         assert any(isinstance(m, TuimonApp.FeedReady) for m in seen)
         app.flush_frame()
         assert app.first_live_frame is not None
