@@ -488,7 +488,6 @@ class MarketFeed:
             self._read_event_time = None
         self._read_now = None
 
-
     def _tapped_receive(self, route: str, raw: bytes) -> None:
         """receive, with the raw bytes shown to the tap first (exactly as received)."""
         assert self.tap is not None

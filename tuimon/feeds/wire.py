@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
 from websockets.exceptions import WebSocketException
+from websockets.frames import Close
 from yarl import URL
 
 from tuimon.feeds.proxy import Proxy, open_tunnel
@@ -36,18 +37,6 @@ log = logging.getLogger(__name__)
 
 OnMessage = Callable[[bytes], None]
 OnReadEnd = Callable[[], object]
-
-_CLOSE_NAMES = {
-    1000: "OK",
-    1001: "going away",
-    1002: "protocol error",
-    1003: "unsupported data",
-    1006: "abnormal closure",
-    1007: "invalid data",
-    1008: "policy violation",
-    1009: "message too big",
-    1011: "internal error",
-}
 
 
 class WireClosed(WebSocketException):
@@ -164,8 +153,8 @@ class WireConnection:
         code = self._ws.close_code
         if code is None:
             return "connection lost"
-        name = _CLOSE_NAMES.get(code, "")
-        return f"received {code} ({name})" if name else f"received {code}"
+        # websockets' own wording of close codes ("1001 (going away)"), as before the switch.
+        return f"received {Close(code, '')}"
 
     def _finish(self, exc: BaseException) -> None:
         if not self._closed.done():
